@@ -1,0 +1,5 @@
+//! Server functions: the browser's API. Each one authenticates, checks
+//! tenancy through `backend`, and returns `AppError` on failure.
+
+pub mod auth;
+pub mod businesses;

@@ -1,0 +1,9 @@
+//! sea-orm entities, one file per table. Behaviour lives in the modules beside
+//! `entities/`, not here.
+
+pub mod businesses;
+pub mod cron_claims;
+pub mod memberships;
+pub mod oauth_transactions;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,14 @@
+//! Server-only code used by the server functions: database entities, the
+//! session store, password hashing, tenancy checks and rate limits.
+//! Compiled only with the `ssr` feature; nothing here reaches the browser.
+
+pub mod businesses;
+pub mod entities;
+pub mod limits;
+pub mod passwords;
+pub mod request;
+pub mod sessions;
+pub mod state;
+pub mod users;
+
+pub use state::AppState;

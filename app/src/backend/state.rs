@@ -1,0 +1,18 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use super::limits::RateLimits;
+use super::sessions::SessionConfig;
+
+/// Everything a request handler or server function needs, built once at start.
+/// Cloning is cheap (the pool and limiters are shared).
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub sessions: Arc<SessionConfig>,
+    pub limits: Arc<RateLimits>,
+}

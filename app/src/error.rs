@@ -1,0 +1,130 @@
+//! The one error type every server function returns.
+//!
+//! It travels to the browser as JSON, so it carries only what a user may see:
+//! internal failures become `Internal { reference }`, with the details logged
+//! on the server under the same reference.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::domain::Invalid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Also what a non-member gets for someone else's business: existence is not revealed.
+    #[error("Not found.")]
+    NotFound,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    /// Deliberately the same message for an unknown email and a wrong password.
+    #[error("The email or password is incorrect.")]
+    BadCredentials,
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("Something went wrong on our side (reference {reference}).")]
+    Internal { reference: String },
+    /// The request did not reach the server function, or its answer could not be read.
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, why: Invalid) -> Self {
+        AppError::Invalid {
+            field: field.to_owned(),
+            message: why.0.to_owned(),
+        }
+    }
+
+    /// The message to show next to `field`, if this error is about that field.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    impl AppError {
+        /// Logs `err` with a fresh reference id and returns the error the user sees.
+        pub fn internal(err: impl std::fmt::Display) -> Self {
+            let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+            tracing::error!(error.reference = %reference, error = %err, "internal error");
+            AppError::Internal { reference }
+        }
+    }
+
+    impl From<sea_orm::DbErr> for AppError {
+        fn from(err: sea_orm::DbErr) -> Self {
+            AppError::internal(err)
+        }
+    }
+
+    impl From<sea_orm::TransactionError<AppError>> for AppError {
+        fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+            match err {
+                sea_orm::TransactionError::Connection(e) => e.into(),
+                sea_orm::TransactionError::Transaction(e) => e,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_wire_format() {
+        let err = AppError::Invalid {
+            field: "email".into(),
+            message: "Enter your email address.".into(),
+        };
+        assert_eq!(AppError::de(err.ser()), err);
+    }
+
+    #[test]
+    fn bad_credentials_do_not_say_which_part_was_wrong() {
+        let msg = AppError::BadCredentials.to_string().to_lowercase();
+        assert!(msg.contains("email or password"));
+        assert!(!msg.contains("not found") && !msg.contains("no account"));
+    }
+
+    #[test]
+    fn statuses_match_meaning() {
+        assert_eq!(AppError::NotFound.status(), 404);
+        assert_eq!(AppError::RateLimited { retry_after_secs: 3 }.status(), 429);
+        assert_eq!(AppError::Conflict("x".into()).status(), 409);
+    }
+}

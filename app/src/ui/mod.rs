@@ -1,0 +1,135 @@
+//! The UI: the HTML shell, the router and the pages. Components render; the
+//! decisions (validation, formatting) live in `domain` and `format`.
+
+mod auth_pages;
+mod business_pages;
+mod forms;
+mod layout;
+mod session;
+mod toast;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+pub use session::Session;
+pub use toast::{ToastKind, Toasts};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Session::provide();
+    Toasts::provide();
+
+    // Effects run only in the browser: this attribute says the page is interactive.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pulseboard.css" />
+        <Title formatter=|title| format!("{title} · Pulseboard") />
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().then_some("true")>
+                <a class="skip-link" href="#main">
+                    "Skip to content"
+                </a>
+                <layout::TopNav />
+                <main id="main" class="container">
+                    <Routes fallback=|| view! { <NotFound /> }>
+                        <Route path=path!("/") view=HomePage />
+                        <Route path=path!("/login") view=auth_pages::LoginPage />
+                        <Route path=path!("/signup") view=auth_pages::SignupPage />
+                        <Route
+                            path=path!("/businesses")
+                            view=business_pages::BusinessListPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/businesses/:id")
+                            view=business_pages::DashboardPage
+                            ssr=SsrMode::Async
+                        />
+                    </Routes>
+                </main>
+                <toast::ToastArea />
+            </div>
+        </Router>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    let session = Session::expect();
+    view! {
+        <Title text="Welcome" />
+        <section class="hero">
+            <h1>"Your social analytics, in one place."</h1>
+            <p class="lede">
+                "Pulseboard connects a business's LinkedIn, X and Meta accounts and keeps their numbers in sync, on your own server."
+            </p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match session.user.await {
+                        Ok(Some(_)) => {
+                            view! {
+                                <A href="/businesses" attr:class="button primary">
+                                    "Go to your businesses"
+                                </A>
+                            }
+                                .into_any()
+                        }
+                        _ => {
+                            view! {
+                                <div class="actions">
+                                    <A href="/signup" attr:class="button primary">
+                                        "Create an account"
+                                    </A>
+                                    <A href="/login" attr:class="button">
+                                        "Log in"
+                                    </A>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found" />
+        <section class="card empty">
+            <h1>"Not found"</h1>
+            <p>"There is nothing here, or you do not have access to it."</p>
+            <A href="/businesses">"Back to your businesses"</A>
+        </section>
+    }
+}

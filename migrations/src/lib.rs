@@ -1,0 +1,21 @@
+//! Database schema, applied at start-up and by `pulseboard migrate`.
+//!
+//! Every migration is written with sea-query's schema builder so one definition
+//! serves SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_accounts;
+mod m20261124_000002_jobs;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_accounts::Migration),
+            Box::new(m20261124_000002_jobs::Migration),
+        ]
+    }
+}

@@ -1,0 +1,116 @@
+//! `pulseboard` subcommands.
+
+use std::io::{BufRead, IsTerminal};
+
+use app::domain::{Email, Password};
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::startup::{Application, Roles};
+use crate::{db, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "pulseboard", version, about = "Self-hosted social-media analytics")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app, with an embedded job worker unless --no-worker (the default command).
+    Serve {
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run background jobs only.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is prompted for, or read from the first line of stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load()?;
+    telemetry::init(settings.log_format, &settings.log_level);
+    match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
+        Command::Serve { no_worker } => {
+            serve(settings, Roles { web: true, worker: !no_worker }).await
+        }
+        Command::Worker => serve(settings, Roles { web: false, worker: true }).await,
+        Command::Migrate => {
+            let db = db::connect(&settings.database_url).await?;
+            db::migrate(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Create { email },
+        } => create_user(settings, &email).await,
+    }
+}
+
+async fn serve(settings: Settings, roles: Roles) -> anyhow::Result<()> {
+    let app = Application::build(settings, roles).await?;
+    if let Some(addr) = app.local_addr() {
+        println!("Pulseboard is running at http://{addr}");
+    }
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    app.run(shutdown).await
+}
+
+/// SIGINT or SIGTERM starts a graceful shutdown of web and jobs together.
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown signal received");
+    token.cancel();
+}
+
+async fn create_user(settings: Settings, email: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    let password = Password::parse(&raw).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let db = db::connect(&settings.database_url).await?;
+    db::migrate(&db).await?;
+    let user = app::backend::users::create(&db, &email, password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Created user {} ({})", user.email, user.id);
+    Ok(())
+}

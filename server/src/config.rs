@@ -1,0 +1,250 @@
+//! Settings: defaults < Leptos.toml < .env < environment, in one typed struct.
+//!
+//! Environment names: `PULSEBOARD_<FIELD>` for every field (nested fields
+//! with `__`, e.g. `PULSEBOARD_RATE_LIMITS__LOGIN_PER_MINUTE`), plus the names
+//! people already use: `DATABASE_URL`, `LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use app::backend::limits::RateLimitConfig;
+use figment::Figment;
+use figment::providers::{Env, Serialized};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub env: Environment,
+    /// `sqlite://…` or `postgres://…`; may hold a password, so it is a secret.
+    pub database_url: SecretString,
+    pub site_addr: SocketAddr,
+    /// Where cargo-leptos put the compiled site (pkg/, assets).
+    pub site_root: String,
+    /// The origin browsers use to reach Pulseboard, e.g. `https://pulse.example.com`.
+    /// Decides cookie `Secure`, HSTS and the CSRF origin check. Defaults to `http://{site_addr}`.
+    pub public_url: Option<String>,
+    pub log_format: LogFormat,
+    /// A tracing `EnvFilter` directive; `RUST_LOG` wins when set.
+    pub log_level: String,
+    pub session_idle_minutes: i64,
+    pub session_absolute_minutes: i64,
+    pub rate_limits: RateLimitConfig,
+    /// Jobs processed at once by this process's worker.
+    pub worker_concurrency: usize,
+    /// Cron expression (with seconds) for the housekeeping job.
+    pub housekeeping_schedule: String,
+    /// How long shutdown waits for in-flight requests and jobs.
+    pub shutdown_grace_seconds: u64,
+}
+
+/// The defaults, as a serializable mirror (secrets are not Serialize).
+#[derive(Serialize)]
+struct Defaults {
+    env: Environment,
+    database_url: &'static str,
+    site_addr: &'static str,
+    site_root: &'static str,
+    log_format: LogFormat,
+    log_level: &'static str,
+    session_idle_minutes: i64,
+    session_absolute_minutes: i64,
+    rate_limits: RateLimitConfig,
+    worker_concurrency: usize,
+    housekeeping_schedule: &'static str,
+    shutdown_grace_seconds: u64,
+}
+
+const DEFAULTS: fn() -> Defaults = || Defaults {
+    env: Environment::Development,
+    database_url: "sqlite://data/pulseboard.db?mode=rwc",
+    site_addr: "127.0.0.1:3000",
+    site_root: "target/site",
+    log_format: LogFormat::Pretty,
+    log_level: "info,sqlx=warn,sea_orm=warn",
+    session_idle_minutes: 7 * 24 * 60,
+    session_absolute_minutes: 30 * 24 * 60,
+    rate_limits: RateLimitConfig::default(),
+    worker_concurrency: 4,
+    housekeeping_schedule: "0 */5 * * * *",
+    shutdown_grace_seconds: 20,
+};
+
+impl Settings {
+    /// Loads settings for the running process: reads `.env` (without
+    /// overriding the environment) and the config file named by
+    /// `PULSEBOARD_CONFIG` (default `Leptos.toml`, optional).
+    pub fn load() -> anyhow::Result<Self> {
+        let _ = dotenvy::dotenv();
+        let path = std::env::var("PULSEBOARD_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        Self::from_figment(Self::figment(Path::new(&path))?)
+    }
+
+    /// The layered sources. The config file's `[pulseboard]` table is the
+    /// only part read (the file is optional).
+    pub fn figment(config_file: &Path) -> anyhow::Result<Figment> {
+        let file = match std::fs::read_to_string(config_file) {
+            Ok(text) => {
+                let mut doc: toml::Table = toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", config_file.display()))?;
+                doc.remove("pulseboard").unwrap_or(toml::Value::Table(Default::default()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Value::Table(Default::default()),
+            Err(e) => return Err(anyhow::anyhow!("{}: {e}", config_file.display())),
+        };
+        Ok(Figment::new()
+            .merge(Serialized::defaults(DEFAULTS()))
+            .merge(Serialized::defaults(file))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(
+                Env::raw()
+                    .only(&["LEPTOS_SITE_ADDR", "LEPTOS_SITE_ROOT"])
+                    .map(|k| k.as_str().trim_start_matches("LEPTOS_").to_lowercase().into()),
+            )
+            .merge(Env::prefixed("PULSEBOARD_").ignore(&["CONFIG"]).split("__")))
+    }
+
+    pub fn from_figment(figment: Figment) -> anyhow::Result<Self> {
+        let settings: Settings = figment.extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let url = self.database_url.expose_secret();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            anyhow::bail!("database_url must start with sqlite:, postgres:// or postgresql://");
+        }
+        if let Some(public) = &self.public_url
+            && !(public.starts_with("http://") || public.starts_with("https://"))
+        {
+            anyhow::bail!("public_url must be an http:// or https:// origin");
+        }
+        if self.session_idle_minutes <= 0 || self.session_absolute_minutes <= 0 {
+            anyhow::bail!("session lifetimes must be positive");
+        }
+        if self.worker_concurrency == 0 {
+            anyhow::bail!("worker_concurrency must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The public origin without a trailing slash or path.
+    pub fn public_origin(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => origin_of(url),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.expose_secret().starts_with("postgres")
+    }
+}
+
+/// `https://x.example.com/some/path` → `https://x.example.com`
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let s = Settings::from_figment(Settings::figment(Path::new("missing.toml")).unwrap()).unwrap();
+            assert_eq!(s.env, Environment::Development);
+            assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+            assert_eq!(s.database_url.expose_secret(), "sqlite://data/pulseboard.db?mode=rwc");
+            assert!(!s.is_postgres());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "Leptos.toml",
+                r#"
+                [pulseboard]
+                site_addr = "0.0.0.0:8080"
+                log_format = "json"
+                worker_concurrency = 2
+                [pulseboard.rate_limits]
+                login_per_minute = 3
+                "#,
+            )?;
+            jail.set_env("PULSEBOARD_WORKER_CONCURRENCY", "7");
+            jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/pulse");
+            jail.set_env("LEPTOS_SITE_ROOT", "/srv/site");
+            jail.set_env("PULSEBOARD_RATE_LIMITS__SIGNUP_PER_HOUR", "5");
+            let s = Settings::from_figment(Settings::figment(Path::new("Leptos.toml")).unwrap()).unwrap();
+            assert_eq!(s.site_addr.to_string(), "0.0.0.0:8080");
+            assert_eq!(s.log_format, LogFormat::Json);
+            assert_eq!(s.worker_concurrency, 7, "environment beats the file");
+            assert_eq!(s.site_root, "/srv/site");
+            assert_eq!(s.rate_limits.login_per_minute, 3);
+            assert_eq!(s.rate_limits.signup_per_hour, 5);
+            assert!(s.is_postgres());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_database_password() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/pulse");
+            let s = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert!(!format!("{s:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("DATABASE_URL", "mysql://x");
+            let err = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap_err();
+            assert!(err.to_string().contains("database_url"), "{err}");
+            jail.set_env("DATABASE_URL", "sqlite::memory:");
+            jail.set_env("PULSEBOARD_SITE_ADDR", "not an address");
+            assert!(Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn public_origin_strips_paths() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com/app/");
+            let s = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert_eq!(s.public_origin("127.0.0.1:1".parse().unwrap()), "https://pulse.example.com");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,24 @@
+//! Liveness and readiness probes.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+/// The process is up and serving.
+pub async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The database answers and every migration is applied.
+pub async fn readyz(State(db): State<DatabaseConnection>) -> impl IntoResponse {
+    match crate::db::readiness(&db).await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": reason })),
+        ),
+    }
+}

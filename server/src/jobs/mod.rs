@@ -1,0 +1,164 @@
+//! Background jobs on apalis: a storage-backed queue (apalis-postgres on
+//! Postgres, apalis-sqlite on SQLite, sharing sea-orm's pool), cron ticks
+//! deduplicated in the database, and one Monitor that drains on shutdown.
+
+pub mod housekeeping;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use apalis::prelude::*;
+use apalis_cron::CronScheduler;
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use sea_orm::{DatabaseConnection, DbBackend};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use housekeeping::HousekeepingJob;
+
+/// Attempts per job before it is marked failed: the first run plus retries.
+pub const MAX_ATTEMPTS: usize = 5;
+const RETRIES: usize = MAX_ATTEMPTS - 1;
+
+/// Where jobs are pushed. One variant per database, same behaviour.
+#[derive(Clone)]
+pub enum JobQueue {
+    Postgres(PostgresStorage<HousekeepingJob>),
+    Sqlite(SqliteStorage<HousekeepingJob>),
+}
+
+pub const HOUSEKEEPING_QUEUE: &str = "pulseboard.housekeeping";
+
+impl JobQueue {
+    /// Creates apalis' tables (idempotent) and the queue handle.
+    pub async fn setup(db: &DatabaseConnection) -> anyhow::Result<Self> {
+        match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                PostgresStorage::<()>::setup(pool).await?;
+                Ok(JobQueue::Postgres(PostgresStorage::new(pool).with_config(
+                    apalis_postgres::Config::default()
+                        .queue(HOUSEKEEPING_QUEUE)
+                        .heartbeat_interval(Duration::from_secs(10))
+                        .missed_heartbeats(3),
+                )))
+            }
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                // Not `setup()`: it would switch the shared pool to synchronous=OFF.
+                SqliteStorage::<()>::migrations().run(pool).await?;
+                Ok(JobQueue::Sqlite(SqliteStorage::new(pool).with_config(
+                    apalis_sqlite::Config::default()
+                        .queue(HOUSEKEEPING_QUEUE)
+                        .heartbeat_interval(Duration::from_secs(10))
+                        .missed_heartbeats(3),
+                )))
+            }
+            other => anyhow::bail!("unsupported database backend {other:?}"),
+        }
+    }
+
+    pub async fn push(&self, job: HousekeepingJob) -> anyhow::Result<()> {
+        // Storage-side attempts must match in-process retries, or a failed job
+        // is fetched again at once up to apalis' default of 25 times.
+        let task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS).build();
+        match self.clone() {
+            JobQueue::Postgres(mut s) => s.push_task(task).await.map_err(|e| anyhow::anyhow!("{e}")),
+            JobQueue::Sqlite(mut s) => s.push_task(task).await.map_err(|e| anyhow::anyhow!("{e}")),
+        }
+    }
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct JobDeps {
+    pub db: DatabaseConnection,
+    pub queue: JobQueue,
+    /// This process's name in logs and claim rows.
+    pub node: String,
+    pub session_idle: chrono::Duration,
+}
+
+fn backoff() -> ExponentialBackoff {
+    ExponentialBackoffMaker::new(
+        Duration::from_secs(1),
+        Duration::from_secs(60),
+        0.5,
+        HasherRng::default(),
+    )
+    .expect("static backoff bounds are valid")
+    .make_backoff()
+}
+
+/// A name unique to this process: apalis refuses two live workers with one name.
+pub fn node_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
+    format!("{host}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..6])
+}
+
+/// Builds the Monitor with every worker and runs it until `shutdown` fires,
+/// then waits up to `grace` for in-flight jobs.
+pub async fn run(settings: &Settings, deps: JobDeps, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let schedule = cron::Schedule::from_str(&settings.housekeeping_schedule)
+        .map_err(|e| anyhow::anyhow!("housekeeping_schedule is not a valid cron expression: {e}"))?;
+    let concurrency = settings.worker_concurrency;
+    let node = deps.node.clone();
+
+    let cron_worker = {
+        let deps = deps.clone();
+        let node = node.clone();
+        move |_restarts: usize| {
+            WorkerBuilder::new(format!("housekeeping-cron-{node}"))
+                .backend(CronScheduler::new(schedule.clone()))
+                .data(deps.clone())
+                .build(housekeeping::on_tick)
+        }
+    };
+
+    let monitor = Monitor::new().register(cron_worker);
+    let monitor = match deps.queue.clone() {
+        JobQueue::Postgres(storage) => {
+            let deps = deps.clone();
+            let node = node.clone();
+            monitor.register(move |_| {
+                WorkerBuilder::new(format!("housekeeping-{node}"))
+                    .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
+                    .data(deps.clone())
+                    .concurrency(concurrency)
+                    .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
+                    .build(housekeeping::run)
+            })
+        }
+        JobQueue::Sqlite(storage) => {
+            let deps = deps.clone();
+            let node = node.clone();
+            monitor.register(move |_| {
+                WorkerBuilder::new(format!("housekeeping-{node}"))
+                    .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
+                    .data(deps.clone())
+                    .concurrency(concurrency)
+                    .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
+                    .build(housekeeping::run)
+            })
+        }
+    };
+
+    tracing::info!(node = %node, "job worker started");
+    monitor
+        .should_restart(|_ctx, err| {
+            tracing::warn!(error = %err, "job worker stopped; restarting");
+            true
+        })
+        .shutdown_timeout(Duration::from_secs(settings.shutdown_grace_seconds))
+        .run_with_signal(async move {
+            shutdown.cancelled().await;
+            tracing::info!("job worker draining");
+            Ok(())
+        })
+        .await?;
+    tracing::info!("job worker stopped");
+    Ok(())
+}

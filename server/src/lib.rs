@@ -1,0 +1,12 @@
+//! The `pulseboard` binary's library: configuration, telemetry, the HTTP
+//! router, background jobs and the command line. Integration tests build the
+//! real application from here.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod jobs;
+pub mod security;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,185 @@
+//! Builds the application (router, state, job queue) from settings, binds it
+//! (port 0 works, for tests) and runs web and jobs until shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::backend::AppState;
+use app::backend::limits::RateLimits;
+use app::backend::sessions::SessionConfig;
+use app::{App, shell};
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::jobs::{self, JobDeps, JobQueue};
+use crate::security::{self, WebSecurity};
+use crate::telemetry::{self, MakeId, REQUEST_ID};
+use crate::{db, health};
+
+/// Which parts of Pulseboard this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    pub web: bool,
+    pub worker: bool,
+}
+
+pub struct Application {
+    settings: Settings,
+    roles: Roles,
+    listener: Option<TcpListener>,
+    router: Option<Router>,
+    deps: JobDeps,
+}
+
+impl Application {
+    /// Connects, migrates, sets up the job storage and binds the listener.
+    pub async fn build(settings: Settings, roles: Roles) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        let queue = JobQueue::setup(&db).await?;
+        let deps = JobDeps {
+            db: db.clone(),
+            queue,
+            node: jobs::node_name(),
+            session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
+        };
+        let (listener, router) = if roles.web {
+            let listener = TcpListener::bind(settings.site_addr).await?;
+            let bound = listener.local_addr()?;
+            let router = router(&settings, db, bound);
+            (Some(listener), Some(router))
+        } else {
+            (None, None)
+        };
+        Ok(Self {
+            settings,
+            roles,
+            listener,
+            router,
+            deps,
+        })
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.deps.db
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains requests and jobs.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let worker = self.roles.worker.then(|| {
+            let settings = self.settings.clone();
+            let deps = self.deps.clone();
+            let token = shutdown.clone();
+            tokio::spawn(async move { jobs::run(&settings, deps, token).await })
+        });
+        if let (Some(listener), Some(router)) = (self.listener, self.router) {
+            tracing::info!(addr = %listener.local_addr()?, "listening");
+            let token = shutdown.clone();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await?;
+        } else {
+            shutdown.cancelled().await;
+        }
+        if let Some(worker) = worker {
+            worker.await??;
+        }
+        Ok(())
+    }
+}
+
+/// Runs inside every page render: sets the nonce-based CSP for this page.
+fn page_context(dev_reload: Option<Arc<str>>) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        if let (Some(nonce), Some(res)) = (use_nonce(), use_context::<ResponseOptions>()) {
+            let csp = security::page_csp(&nonce, dev_reload.as_deref());
+            if let Ok(value) = HeaderValue::from_str(&csp) {
+                res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+    }
+}
+
+pub fn router(settings: &Settings, db: DatabaseConnection, bound: SocketAddr) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("pulseboard")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(bound)
+        .build();
+    let public_origin = settings.public_origin(bound);
+    let https = public_origin.starts_with("https://");
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db,
+        sessions: Arc::new(SessionConfig {
+            idle: chrono::Duration::minutes(settings.session_idle_minutes),
+            absolute: chrono::Duration::minutes(settings.session_absolute_minutes),
+            secure_cookie: https,
+        }),
+        limits: Arc::new(RateLimits::new(&settings.rate_limits)),
+    };
+    let sec = WebSecurity {
+        public_origin: public_origin.into(),
+        https,
+    };
+    // `cargo leptos watch` live-reload socket; only present in development.
+    let dev_reload: Option<Arc<str>> = std::env::var("LEPTOS_WATCH")
+        .ok()
+        .map(|_| format!("ws://{}:{}", bound.ip(), leptos_options.reload_port).into());
+    let context = page_context(dev_reload);
+    let routes = generate_route_list(App);
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(from_fn_with_state(sec.clone(), security::csrf_guard))
+        .layer(from_fn_with_state(sec, security::security_headers))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_request(())
+                .on_response(telemetry::on_response),
+        )
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
+        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID), MakeId))
+        .layer(from_fn(drop_unusable_request_id))
+        .with_state(state)
+}
+
+async fn drop_unusable_request_id(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Some(v) = req.headers().get(REQUEST_ID)
+        && !telemetry::is_acceptable_request_id(v)
+    {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(req).await
+}
