@@ -1,0 +1,8 @@
+//! Integration tests: the real server on port 0, a fresh database per test,
+//! on SQLite and on PostgreSQL. One binary, so it links once.
+
+mod auth;
+mod harness;
+mod jobs;
+mod tenancy;
+mod web;
