@@ -90,7 +90,9 @@ impl BusinessName {
             return Err(Invalid("Use at most 100 characters."));
         }
         if name.chars().any(char::is_control) {
-            return Err(Invalid("The name contains characters that are not allowed."));
+            return Err(Invalid(
+                "The name contains characters that are not allowed.",
+            ));
         }
         Ok(Self(name.to_owned()))
     }

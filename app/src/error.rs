@@ -4,9 +4,9 @@
 //! internal failures become `Internal { reference }`, with the details logged
 //! on the server under the same reference.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::Invalid;
 
@@ -124,7 +124,13 @@ mod tests {
     #[test]
     fn statuses_match_meaning() {
         assert_eq!(AppError::NotFound.status(), 404);
-        assert_eq!(AppError::RateLimited { retry_after_secs: 3 }.status(), 429);
+        assert_eq!(
+            AppError::RateLimited {
+                retry_after_secs: 3
+            }
+            .status(),
+            429
+        );
         assert_eq!(AppError::Conflict("x".into()).status(), 409);
     }
 }

@@ -11,7 +11,11 @@ use crate::startup::{Application, Roles};
 use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(name = "pulseboard", version, about = "Self-hosted social-media analytics")]
+#[command(
+    name = "pulseboard",
+    version,
+    about = "Self-hosted social-media analytics"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -49,9 +53,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(settings.log_format, &settings.log_level);
     match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
         Command::Serve { no_worker } => {
-            serve(settings, Roles { web: true, worker: !no_worker }).await
+            serve(
+                settings,
+                Roles {
+                    web: true,
+                    worker: !no_worker,
+                },
+            )
+            .await
         }
-        Command::Worker => serve(settings, Roles { web: false, worker: true }).await,
+        Command::Worker => {
+            serve(
+                settings,
+                Roles {
+                    web: false,
+                    worker: true,
+                },
+            )
+            .await
+        }
         Command::Migrate => {
             let db = db::connect(&settings.database_url).await?;
             db::migrate(&db).await?;

@@ -101,19 +101,31 @@ impl Settings {
             Ok(text) => {
                 let mut doc: toml::Table = toml::from_str(&text)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", config_file.display()))?;
-                doc.remove("pulseboard").unwrap_or(toml::Value::Table(Default::default()))
+                doc.remove("pulseboard")
+                    .unwrap_or(toml::Value::Table(Default::default()))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Value::Table(Default::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                toml::Value::Table(Default::default())
+            }
             Err(e) => return Err(anyhow::anyhow!("{}: {e}", config_file.display())),
         };
         Ok(Figment::new()
             .merge(Serialized::defaults(DEFAULTS()))
             .merge(Serialized::defaults(file))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
             .merge(
                 Env::raw()
                     .only(&["LEPTOS_SITE_ADDR", "LEPTOS_SITE_ROOT"])
-                    .map(|k| k.as_str().trim_start_matches("LEPTOS_").to_lowercase().into()),
+                    .map(|k| {
+                        k.as_str()
+                            .trim_start_matches("LEPTOS_")
+                            .to_lowercase()
+                            .into()
+                    }),
             )
             .merge(Env::prefixed("PULSEBOARD_").ignore(&["CONFIG"]).split("__")))
     }
@@ -126,7 +138,10 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         let url = self.database_url.expose_secret();
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             anyhow::bail!("database_url must start with sqlite:, postgres:// or postgresql://");
         }
         if let Some(public) = &self.public_url
@@ -164,6 +179,8 @@ fn origin_of(url: &str) -> String {
 }
 
 #[cfg(test)]
+// figment's Jail closures return its (large) error type; that is its API.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -172,10 +189,14 @@ mod tests {
     fn defaults_need_no_configuration() {
         Jail::expect_with(|jail| {
             jail.clear_env();
-            let s = Settings::from_figment(Settings::figment(Path::new("missing.toml")).unwrap()).unwrap();
+            let s = Settings::from_figment(Settings::figment(Path::new("missing.toml")).unwrap())
+                .unwrap();
             assert_eq!(s.env, Environment::Development);
             assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
-            assert_eq!(s.database_url.expose_secret(), "sqlite://data/pulseboard.db?mode=rwc");
+            assert_eq!(
+                s.database_url.expose_secret(),
+                "sqlite://data/pulseboard.db?mode=rwc"
+            );
             assert!(!s.is_postgres());
             Ok(())
         });
@@ -200,7 +221,8 @@ mod tests {
             jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/pulse");
             jail.set_env("LEPTOS_SITE_ROOT", "/srv/site");
             jail.set_env("PULSEBOARD_RATE_LIMITS__SIGNUP_PER_HOUR", "5");
-            let s = Settings::from_figment(Settings::figment(Path::new("Leptos.toml")).unwrap()).unwrap();
+            let s = Settings::from_figment(Settings::figment(Path::new("Leptos.toml")).unwrap())
+                .unwrap();
             assert_eq!(s.site_addr.to_string(), "0.0.0.0:8080");
             assert_eq!(s.log_format, LogFormat::Json);
             assert_eq!(s.worker_concurrency, 7, "environment beats the file");
@@ -217,7 +239,8 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.clear_env();
             jail.set_env("DATABASE_URL", "postgres://u:hunter2@db/pulse");
-            let s = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            let s =
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
             assert!(!format!("{s:?}").contains("hunter2"));
             Ok(())
         });
@@ -228,11 +251,14 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.clear_env();
             jail.set_env("DATABASE_URL", "mysql://x");
-            let err = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap_err();
+            let err = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap())
+                .unwrap_err();
             assert!(err.to_string().contains("database_url"), "{err}");
             jail.set_env("DATABASE_URL", "sqlite::memory:");
             jail.set_env("PULSEBOARD_SITE_ADDR", "not an address");
-            assert!(Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).is_err());
+            assert!(
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).is_err()
+            );
             Ok(())
         });
     }
@@ -242,8 +268,12 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.clear_env();
             jail.set_env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com/app/");
-            let s = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
-            assert_eq!(s.public_origin("127.0.0.1:1".parse().unwrap()), "https://pulse.example.com");
+            let s =
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert_eq!(
+                s.public_origin("127.0.0.1:1".parse().unwrap()),
+                "https://pulse.example.com"
+            );
             Ok(())
         });
     }

@@ -32,13 +32,18 @@ pub async fn connect(url: &SecretString) -> anyhow::Result<DatabaseConnection> {
                 .foreign_keys(true)
         });
     // The error may quote the URL, password included: say only what failed.
-    Database::connect(opt)
-        .await
-        .map_err(|e| anyhow::anyhow!("could not connect to the database: {}", redact(&e.to_string(), url)))
+    Database::connect(opt).await.map_err(|e| {
+        anyhow::anyhow!(
+            "could not connect to the database: {}",
+            redact(&e.to_string(), url)
+        )
+    })
 }
 
 fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -73,7 +78,10 @@ mod tests {
 
     #[test]
     fn finds_the_sqlite_file() {
-        assert_eq!(sqlite_file("sqlite://data/pulseboard.db?mode=rwc"), Some("data/pulseboard.db"));
+        assert_eq!(
+            sqlite_file("sqlite://data/pulseboard.db?mode=rwc"),
+            Some("data/pulseboard.db")
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x/y"), None);
     }

@@ -31,7 +31,10 @@ pub fn csrf_verdict(
     host: Option<&str>,
     public_origin: &str,
 ) -> Verdict {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+    if matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return Verdict::Allow;
     }
     match sec_fetch_site {
@@ -84,7 +87,8 @@ pub async fn csrf_guard(State(sec): State<WebSecurity>, req: Request, next: Next
 
 /// Pages get a nonce-based CSP from the render (see `startup::page_context`);
 /// everything else gets the strict default below.
-pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub const DEFAULT_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub fn page_csp(nonce: &str, dev_reload: Option<&str>) -> String {
     let connect = match dev_reload {
@@ -98,12 +102,19 @@ pub fn page_csp(nonce: &str, dev_reload: Option<&str>) -> String {
     )
 }
 
-pub async fn security_headers(State(sec): State<WebSecurity>, req: Request<Body>, next: Next) -> Response {
+pub async fn security_headers(
+    State(sec): State<WebSecurity>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(DEFAULT_CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.entry(header::REFERRER_POLICY)
         .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -133,7 +144,16 @@ mod tests {
     #[test]
     fn safe_methods_always_pass() {
         for m in [Method::GET, Method::HEAD, Method::OPTIONS] {
-            assert_eq!(csrf_verdict(&m, Some("cross-site"), Some("https://evil.example"), None, ORIGIN), Verdict::Allow);
+            assert_eq!(
+                csrf_verdict(
+                    &m,
+                    Some("cross-site"),
+                    Some("https://evil.example"),
+                    None,
+                    ORIGIN
+                ),
+                Verdict::Allow
+            );
         }
     }
 
@@ -141,19 +161,40 @@ mod tests {
     fn fetch_metadata_decides_when_present() {
         assert_eq!(post(Some("same-origin"), None, None), Verdict::Allow);
         assert_eq!(post(Some("none"), None, None), Verdict::Allow);
-        assert!(matches!(post(Some("cross-site"), Some(ORIGIN), None), Verdict::Reject(_)));
-        assert!(matches!(post(Some("same-site"), None, None), Verdict::Reject(_)));
+        assert!(matches!(
+            post(Some("cross-site"), Some(ORIGIN), None),
+            Verdict::Reject(_)
+        ));
+        assert!(matches!(
+            post(Some("same-site"), None, None),
+            Verdict::Reject(_)
+        ));
     }
 
     #[test]
     fn origin_must_match_exactly_without_fetch_metadata() {
         assert_eq!(post(None, Some(ORIGIN), None), Verdict::Allow);
-        assert!(matches!(post(None, Some("https://pulse.example.com.evil.io"), None), Verdict::Reject(_)));
-        assert!(matches!(post(None, Some("http://pulse.example.com"), Some("other")), Verdict::Reject(_)));
-        assert!(matches!(post(None, Some("null"), Some("null")), Verdict::Reject(_)));
+        assert!(matches!(
+            post(None, Some("https://pulse.example.com.evil.io"), None),
+            Verdict::Reject(_)
+        ));
+        assert!(matches!(
+            post(None, Some("http://pulse.example.com"), Some("other")),
+            Verdict::Reject(_)
+        ));
+        assert!(matches!(
+            post(None, Some("null"), Some("null")),
+            Verdict::Reject(_)
+        ));
         // The origin the request was addressed to (LAN address, alias) passes.
-        assert_eq!(post(None, Some("http://10.0.0.5:3000"), Some("10.0.0.5:3000")), Verdict::Allow);
-        assert!(matches!(post(None, Some("http://10.0.0.6:3000"), Some("10.0.0.5:3000")), Verdict::Reject(_)));
+        assert_eq!(
+            post(None, Some("http://10.0.0.5:3000"), Some("10.0.0.5:3000")),
+            Verdict::Allow
+        );
+        assert!(matches!(
+            post(None, Some("http://10.0.0.6:3000"), Some("10.0.0.5:3000")),
+            Verdict::Reject(_)
+        ));
     }
 
     #[test]
@@ -164,7 +205,10 @@ mod tests {
     #[test]
     fn every_unsafe_method_is_checked() {
         for m in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
-            assert!(matches!(csrf_verdict(&m, Some("cross-site"), None, None, ORIGIN), Verdict::Reject(_)));
+            assert!(matches!(
+                csrf_verdict(&m, Some("cross-site"), None, None, ORIGIN),
+                Verdict::Reject(_)
+            ));
         }
     }
 

@@ -155,9 +155,10 @@ pub fn router(settings: &Settings, db: DatabaseConnection, bound: SocketAddr) ->
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            context, shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(from_fn_with_state(sec.clone(), security::csrf_guard))
         .layer(from_fn_with_state(sec, security::security_headers))
         .layer(
@@ -166,8 +167,13 @@ pub fn router(settings: &Settings, db: DatabaseConnection, bound: SocketAddr) ->
                 .on_request(())
                 .on_response(telemetry::on_response),
         )
-        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
-        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID), MakeId))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            REQUEST_ID,
+        )))
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(REQUEST_ID),
+            MakeId,
+        ))
         .layer(from_fn(drop_unusable_request_id))
         .with_state(state)
 }

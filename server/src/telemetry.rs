@@ -25,7 +25,9 @@ where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     let result = match format {
         LogFormat::Json => builder
             .json()
@@ -100,10 +102,16 @@ mod tests {
 
     #[test]
     fn request_ids_are_validated() {
-        assert!(is_acceptable_request_id(&HeaderValue::from_static("abc-123_x.y")));
+        assert!(is_acceptable_request_id(&HeaderValue::from_static(
+            "abc-123_x.y"
+        )));
         assert!(!is_acceptable_request_id(&HeaderValue::from_static("")));
         assert!(!is_acceptable_request_id(&HeaderValue::from_static("a b")));
-        assert!(!is_acceptable_request_id(&HeaderValue::from_str(&"a".repeat(65)).unwrap()));
-        assert!(!is_acceptable_request_id(&HeaderValue::from_static("x\"}{\"level\":\"error")));
+        assert!(!is_acceptable_request_id(
+            &HeaderValue::from_str(&"a".repeat(65)).unwrap()
+        ));
+        assert!(!is_acceptable_request_id(&HeaderValue::from_static(
+            "x\"}{\"level\":\"error"
+        )));
     }
 }

@@ -4,7 +4,10 @@ use crate::dto::UserView;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-async fn start_session(state: &crate::backend::AppState, user_id: uuid::Uuid) -> Result<(), AppError> {
+async fn start_session(
+    state: &crate::backend::AppState,
+    user_id: uuid::Uuid,
+) -> Result<(), AppError> {
     use crate::backend::{request, sessions};
     // Rotation: whatever session id the browser held before login dies here.
     if let Some(old) = request::presented_token()? {

@@ -167,6 +167,8 @@ pub async fn delete(
             message: "Type the business name exactly to confirm.".into(),
         });
     }
-    businesses::Entity::delete_by_id(business_id).exec(db).await?;
+    businesses::Entity::delete_by_id(business_id)
+        .exec(db)
+        .await?;
     Ok(())
 }

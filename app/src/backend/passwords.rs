@@ -3,7 +3,9 @@
 
 use std::sync::LazyLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::domain::Password;
@@ -21,7 +23,9 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 
 fn hash_blocking(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(hasher()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 pub async fn hash(password: Password) -> Result<String, AppError> {
@@ -52,21 +56,39 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_salted() {
-        let a = hash(Password::parse("correct horse battery").unwrap()).await.unwrap();
-        let b = hash(Password::parse("correct horse battery").unwrap()).await.unwrap();
+        let a = hash(Password::parse("correct horse battery").unwrap())
+            .await
+            .unwrap();
+        let b = hash(Password::parse("correct horse battery").unwrap())
+            .await
+            .unwrap();
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
         assert_ne!(a, b, "each hash has its own salt");
     }
 
     #[tokio::test]
     async fn verifies_the_right_password_only() {
-        let stored = hash(Password::parse("correct horse battery").unwrap()).await.unwrap();
-        assert!(verify("correct horse battery".into(), Some(stored.clone())).await.unwrap());
-        assert!(!verify("wrong horse battery".into(), Some(stored)).await.unwrap());
+        let stored = hash(Password::parse("correct horse battery").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            verify("correct horse battery".into(), Some(stored.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("wrong horse battery".into(), Some(stored))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies() {
-        assert!(!verify("pulseboard-timing-equaliser".into(), None).await.unwrap());
+        assert!(
+            !verify("pulseboard-timing-equaliser".into(), None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -55,7 +55,11 @@ pub fn presented_token() -> Result<Option<SessionToken>, AppError> {
 /// a proxy that connects from a per-client address, or accept per-proxy limits.
 pub fn client_ip() -> IpAddr {
     use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+        .and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
@@ -69,9 +73,7 @@ pub fn set_cookie(value: &str) -> Result<(), AppError> {
 
 /// Runs a server function body and, on error, gives the HTTP response the
 /// error's status (401, 404, 422, …) instead of server_fn's blanket 500.
-pub async fn respond<T>(
-    body: impl Future<Output = Result<T, AppError>>,
-) -> Result<T, AppError> {
+pub async fn respond<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = body.await;
     if let Err(err) = &result
         && let Some(opts) = use_context::<ResponseOptions>()

@@ -9,7 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -179,7 +181,11 @@ pub async fn delete_expired(
 mod tests {
     use super::*;
 
-    fn row(created: DateTime<Utc>, last_seen: DateTime<Utc>, cfg: &SessionConfig) -> sessions::Model {
+    fn row(
+        created: DateTime<Utc>,
+        last_seen: DateTime<Utc>,
+        cfg: &SessionConfig,
+    ) -> sessions::Model {
         sessions::Model {
             id: "x".into(),
             user_id: Uuid::nil(),
@@ -217,7 +223,10 @@ mod tests {
         let cfg = SessionConfig::default();
         let t0 = Utc::now();
         assert!(is_live(&row(t0, t0, &cfg), t0 + Duration::days(6), &cfg));
-        assert!(!is_live(&row(t0, t0, &cfg), t0 + Duration::days(8), &cfg), "idle");
+        assert!(
+            !is_live(&row(t0, t0, &cfg), t0 + Duration::days(8), &cfg),
+            "idle"
+        );
         let active = row(t0, t0 + Duration::days(29) + Duration::hours(23), &cfg);
         assert!(!is_live(&active, t0 + Duration::days(30), &cfg), "absolute");
     }
@@ -225,7 +234,10 @@ mod tests {
     #[test]
     fn finds_the_cookie_among_others() {
         let mut h = http::HeaderMap::new();
-        h.insert(http::header::COOKIE, "a=1; pulseboard_session=tok; b=2".parse().unwrap());
+        h.insert(
+            http::header::COOKIE,
+            "a=1; pulseboard_session=tok; b=2".parse().unwrap(),
+        );
         assert_eq!(token_from_headers(&h).unwrap().0, "tok");
         h.insert(http::header::COOKIE, "pulseboard_session=".parse().unwrap());
         assert!(token_from_headers(&h).is_none());

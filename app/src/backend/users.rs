@@ -1,7 +1,9 @@
 //! Accounts: sign-up and credential checks.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+};
 use uuid::Uuid;
 
 use super::entities::users;
@@ -26,7 +28,9 @@ pub async fn create(
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Err(AppError::invalid(
                 "email",
-                crate::domain::Invalid("An account with this email already exists. Log in instead."),
+                crate::domain::Invalid(
+                    "An account with this email already exists. Log in instead.",
+                ),
             ))
         }
         Err(e) => Err(e.into()),

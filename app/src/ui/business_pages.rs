@@ -160,7 +160,12 @@ fn BusinessList(list: Vec<BusinessView>) -> impl IntoView {
 pub fn DashboardPage() -> impl IntoView {
     let params = use_params_map();
     let rename = ServerAction::<RenameBusiness>::new();
-    let id = move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| Uuid::parse_str(&s).ok())
+    };
     let business = Resource::new(
         move || (id(), rename.version().get()),
         |(id, _)| async move {

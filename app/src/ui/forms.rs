@@ -80,7 +80,11 @@ pub fn field_error<T: Send + Sync + 'static>(
     value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
     field: &'static str,
 ) -> Signal<Option<String>> {
-    Signal::derive(move || value().and_then(|r| r.err()).and_then(|e| e.field_message(field)))
+    Signal::derive(move || {
+        value()
+            .and_then(|r| r.err())
+            .and_then(|e| e.field_message(field))
+    })
 }
 
 /// A form-level message: any error that is not about a single field.

@@ -39,23 +39,27 @@ impl JobQueue {
             DbBackend::Postgres => {
                 let pool = db.get_postgres_connection_pool();
                 PostgresStorage::<()>::setup(pool).await?;
-                Ok(JobQueue::Postgres(PostgresStorage::new(pool).with_config(
-                    apalis_postgres::Config::default()
-                        .queue(HOUSEKEEPING_QUEUE)
-                        .heartbeat_interval(Duration::from_secs(10))
-                        .missed_heartbeats(3),
-                )))
+                Ok(JobQueue::Postgres(
+                    PostgresStorage::new(pool).with_config(
+                        apalis_postgres::Config::default()
+                            .queue(HOUSEKEEPING_QUEUE)
+                            .heartbeat_interval(Duration::from_secs(10))
+                            .missed_heartbeats(3),
+                    ),
+                ))
             }
             DbBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
                 // Not `setup()`: it would switch the shared pool to synchronous=OFF.
                 SqliteStorage::<()>::migrations().run(pool).await?;
-                Ok(JobQueue::Sqlite(SqliteStorage::new(pool).with_config(
-                    apalis_sqlite::Config::default()
-                        .queue(HOUSEKEEPING_QUEUE)
-                        .heartbeat_interval(Duration::from_secs(10))
-                        .missed_heartbeats(3),
-                )))
+                Ok(JobQueue::Sqlite(
+                    SqliteStorage::new(pool).with_config(
+                        apalis_sqlite::Config::default()
+                            .queue(HOUSEKEEPING_QUEUE)
+                            .heartbeat_interval(Duration::from_secs(10))
+                            .missed_heartbeats(3),
+                    ),
+                ))
             }
             other => anyhow::bail!("unsupported database backend {other:?}"),
         }
@@ -66,7 +70,9 @@ impl JobQueue {
         // is fetched again at once up to apalis' default of 25 times.
         let task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS).build();
         match self.clone() {
-            JobQueue::Postgres(mut s) => s.push_task(task).await.map_err(|e| anyhow::anyhow!("{e}")),
+            JobQueue::Postgres(mut s) => {
+                s.push_task(task).await.map_err(|e| anyhow::anyhow!("{e}"))
+            }
             JobQueue::Sqlite(mut s) => s.push_task(task).await.map_err(|e| anyhow::anyhow!("{e}")),
         }
     }
@@ -96,14 +102,23 @@ fn backoff() -> ExponentialBackoff {
 /// A name unique to this process: apalis refuses two live workers with one name.
 pub fn node_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into());
-    format!("{host}-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..6])
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..6]
+    )
 }
 
 /// Builds the Monitor with every worker and runs it until `shutdown` fires,
 /// then waits up to `grace` for in-flight jobs.
-pub async fn run(settings: &Settings, deps: JobDeps, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let schedule = cron::Schedule::from_str(&settings.housekeeping_schedule)
-        .map_err(|e| anyhow::anyhow!("housekeeping_schedule is not a valid cron expression: {e}"))?;
+pub async fn run(
+    settings: &Settings,
+    deps: JobDeps,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let schedule = cron::Schedule::from_str(&settings.housekeeping_schedule).map_err(|e| {
+        anyhow::anyhow!("housekeeping_schedule is not a valid cron expression: {e}")
+    })?;
     let concurrency = settings.worker_concurrency;
     let node = deps.node.clone();
 

@@ -24,9 +24,14 @@ fn session_cookie(reply: &Reply) -> String {
 }
 
 async fn signup_login_logout(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let r = app
-        .call("auth/signup", &[("email", " Ada@Example.com "), ("password", PASSWORD)])
+        .call(
+            "auth/signup",
+            &[("email", " Ada@Example.com "), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["email"], "ada@example.com");
@@ -43,13 +48,23 @@ async fn signup_login_logout(b: Backend) {
     assert_eq!(out.status, 200);
     assert!(session_cookie(&out).contains("Max-Age=0"));
     assert_eq!(app.call("auth/me", &[]).await.body, serde_json::Value::Null);
-    assert_eq!(count(&app.db, "sessions").await, 0, "logout deletes the server-side session");
+    assert_eq!(
+        count(&app.db, "sessions").await,
+        0,
+        "logout deletes the server-side session"
+    );
 
     let back = app
-        .call("auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)])
+        .call(
+            "auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(back.status, 200, "{:?}", back.body);
-    assert_eq!(app.call("auth/me", &[]).await.body["email"], "ada@example.com");
+    assert_eq!(
+        app.call("auth/me", &[]).await.body["email"],
+        "ada@example.com"
+    );
 
     let stored: String = {
         use sea_orm::{EntityTrait, QuerySelect};
@@ -67,13 +82,27 @@ async fn signup_login_logout(b: Backend) {
 }
 
 async fn login_errors_do_not_reveal_accounts(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     app.signup_as(&new_client(), "known@example.com").await;
     let wrong_password = app
-        .call("auth/login", &[("email", "known@example.com"), ("password", "not the password")])
+        .call(
+            "auth/login",
+            &[
+                ("email", "known@example.com"),
+                ("password", "not the password"),
+            ],
+        )
         .await;
     let unknown_email = app
-        .call("auth/login", &[("email", "nobody@example.com"), ("password", "not the password")])
+        .call(
+            "auth/login",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "not the password"),
+            ],
+        )
         .await;
     assert_eq!(wrong_password.status, 401);
     assert_eq!(wrong_password.status, unknown_email.status);
@@ -83,17 +112,29 @@ async fn login_errors_do_not_reveal_accounts(b: Backend) {
 }
 
 async fn session_id_rotates_at_login(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let first = app
-        .call("auth/signup", &[("email", "rot@example.com"), ("password", PASSWORD)])
+        .call(
+            "auth/signup",
+            &[("email", "rot@example.com"), ("password", PASSWORD)],
+        )
         .await;
     let before = session_cookie(&first);
     let second = app
-        .call("auth/login", &[("email", "rot@example.com"), ("password", PASSWORD)])
+        .call(
+            "auth/login",
+            &[("email", "rot@example.com"), ("password", PASSWORD)],
+        )
         .await;
     let after = session_cookie(&second);
     assert_ne!(before, after, "login issues a new session id");
-    assert_eq!(count(&app.db, "sessions").await, 1, "the old session is gone");
+    assert_eq!(
+        count(&app.db, "sessions").await,
+        1,
+        "the old session is gone"
+    );
 
     // The pre-login cookie, replayed by someone else, no longer works.
     let value = before.split(';').next().unwrap();
@@ -108,14 +149,22 @@ async fn session_id_rotates_at_login(b: Backend) {
 }
 
 async fn invalid_signup_changes_nothing(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let bad_email = app
-        .call("auth/signup", &[("email", "not-an-email"), ("password", PASSWORD)])
+        .call(
+            "auth/signup",
+            &[("email", "not-an-email"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(bad_email.status, 422);
     assert_eq!(bad_email.body["Invalid"]["field"], "email");
     let short = app
-        .call("auth/signup", &[("email", "a@example.com"), ("password", "short")])
+        .call(
+            "auth/signup",
+            &[("email", "a@example.com"), ("password", "short")],
+        )
         .await;
     assert_eq!(short.status, 422);
     assert_eq!(short.body["Invalid"]["field"], "password");
@@ -123,7 +172,10 @@ async fn invalid_signup_changes_nothing(b: Backend) {
 
     app.signup_as(&new_client(), "dup@example.com").await;
     let dup = app
-        .call("auth/signup", &[("email", "DUP@example.com"), ("password", PASSWORD)])
+        .call(
+            "auth/signup",
+            &[("email", "DUP@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(dup.status, 422);
     assert_eq!(count(&app.db, "users").await, 1);
@@ -136,22 +188,35 @@ async fn login_is_rate_limited(b: Backend) {
     };
     for _ in 0..3 {
         let r = app
-            .call("auth/login", &[("email", "x@example.com"), ("password", "whatever-123")])
+            .call(
+                "auth/login",
+                &[("email", "x@example.com"), ("password", "whatever-123")],
+            )
             .await;
         assert_eq!(r.status, 401);
     }
     let limited = app
-        .call("auth/login", &[("email", "x@example.com"), ("password", "whatever-123")])
+        .call(
+            "auth/login",
+            &[("email", "x@example.com"), ("password", "whatever-123")],
+        )
         .await;
     assert_eq!(limited.status, 429, "{:?}", limited.body);
-    assert!(limited.body["RateLimited"]["retry_after_secs"].as_u64().unwrap() >= 1);
+    assert!(
+        limited.body["RateLimited"]["retry_after_secs"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
     app.stop().await;
 }
 
 async fn expired_sessions_are_refused(b: Backend) {
-    use sea_orm::sea_query::Expr;
     use sea_orm::EntityTrait;
-    let Some(app) = spawn_app(b).await else { return };
+    use sea_orm::sea_query::Expr;
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     app.signup_as(&app.client, "idle@example.com").await;
     // Age the session past its idle limit.
     app::backend::entities::sessions::Entity::update_many()

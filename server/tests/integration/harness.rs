@@ -54,14 +54,20 @@ impl FreshDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                Some(Self { url, pg_name: None, _dir: Some(dir) })
+                Some(Self {
+                    url,
+                    pg_name: None,
+                    _dir: Some(dir),
+                })
             }
             Backend::Postgres => {
                 let admin_url = admin_postgres_url();
                 let admin = match Database::connect(&admin_url).await {
                     Ok(db) => db,
                     Err(e) if !postgres_required() => {
-                        eprintln!("SKIPPED: no PostgreSQL at {admin_url} ({e}); set PULSEBOARD_REQUIRE_POSTGRES to fail instead");
+                        eprintln!(
+                            "SKIPPED: no PostgreSQL at {admin_url} ({e}); set PULSEBOARD_REQUIRE_POSTGRES to fail instead"
+                        );
                         return None;
                     }
                     Err(e) => panic!("PostgreSQL is required but unreachable at {admin_url}: {e}"),
@@ -72,7 +78,11 @@ impl FreshDb {
                     .await
                     .expect("create test database");
                 let base = admin_url.rsplit_once('/').expect("url has a database").0;
-                Some(Self { url: format!("{base}/{name}"), pg_name: Some(name), _dir: None })
+                Some(Self {
+                    url: format!("{base}/{name}"),
+                    pg_name: Some(name),
+                    _dir: None,
+                })
             }
         }
     }
@@ -83,11 +93,16 @@ impl Drop for FreshDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs outside async context: use a private runtime on a thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(&admin_postgres_url()).await {
                         let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
                             .await;
                     }
                 });
@@ -127,9 +142,15 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
     let fresh = FreshDb::create(backend).await?;
     let settings = test_settings(&fresh.url, extra);
-    let app = Application::build(settings, Roles { web: true, worker: false })
-        .await
-        .expect("application builds");
+    let app = Application::build(
+        settings,
+        Roles {
+            web: true,
+            worker: false,
+        },
+    )
+    .await
+    .expect("application builds");
     let addr = app.local_addr().expect("bound");
     let db = app.db().clone();
     let shutdown = CancellationToken::new();
@@ -165,7 +186,12 @@ impl TestApp {
     }
 
     /// Calls a server function the way the browser does (form-encoded POST).
-    pub async fn call_as(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> Reply {
+    pub async fn call_as(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
         let res = client
             .post(self.url(&format!("/api/fn/{name}")))
             .form(form)
@@ -176,7 +202,11 @@ impl TestApp {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> Reply {
@@ -186,7 +216,11 @@ impl TestApp {
     /// Signs up `email` on `client`; panics unless it succeeds.
     pub async fn signup_as(&self, client: &reqwest::Client, email: &str) -> Value {
         let r = self
-            .call_as(client, "auth/signup", &[("email", email), ("password", PASSWORD)])
+            .call_as(
+                client,
+                "auth/signup",
+                &[("email", email), ("password", PASSWORD)],
+            )
             .await;
         assert_eq!(r.status, 200, "signup failed: {:?}", r.body);
         r.body
@@ -194,7 +228,11 @@ impl TestApp {
 
     pub async fn create_business_as(&self, client: &reqwest::Client, name: &str) -> String {
         let r = self
-            .call_as(client, "businesses/create", &[("name", name), ("timezone", "Europe/Berlin")])
+            .call_as(
+                client,
+                "businesses/create",
+                &[("name", name), ("timezone", "Europe/Berlin")],
+            )
             .await;
         assert_eq!(r.status, 200, "create failed: {:?}", r.body);
         r.body["id"].as_str().unwrap().to_owned()

@@ -42,16 +42,31 @@ async fn seed(db: &DatabaseConnection) -> (String, String) {
     .insert(db)
     .await
     .unwrap();
-    let session = |id: &str, last_seen: chrono::DateTime<Utc>, expires: chrono::DateTime<Utc>| sessions::ActiveModel {
-        id: Set(id.into()),
-        user_id: Set(user),
-        created_at: Set(now - chrono::Duration::days(40)),
-        last_seen_at: Set(last_seen),
-        expires_at: Set(expires),
+    let session = |id: &str, last_seen: chrono::DateTime<Utc>, expires: chrono::DateTime<Utc>| {
+        sessions::ActiveModel {
+            id: Set(id.into()),
+            user_id: Set(user),
+            created_at: Set(now - chrono::Duration::days(40)),
+            last_seen_at: Set(last_seen),
+            expires_at: Set(expires),
+        }
     };
-    session("expired", now, now - chrono::Duration::minutes(1)).insert(db).await.unwrap();
-    session("idle", now - chrono::Duration::days(8), now + chrono::Duration::days(1)).insert(db).await.unwrap();
-    session("live", now, now + chrono::Duration::days(1)).insert(db).await.unwrap();
+    session("expired", now, now - chrono::Duration::minutes(1))
+        .insert(db)
+        .await
+        .unwrap();
+    session(
+        "idle",
+        now - chrono::Duration::days(8),
+        now + chrono::Duration::days(1),
+    )
+    .insert(db)
+    .await
+    .unwrap();
+    session("live", now, now + chrono::Duration::days(1))
+        .insert(db)
+        .await
+        .unwrap();
     let txn = |state: &str, expires: chrono::DateTime<Utc>| oauth_transactions::ActiveModel {
         state_hash: Set(state.into()),
         platform: Set("x".into()),
@@ -63,8 +78,14 @@ async fn seed(db: &DatabaseConnection) -> (String, String) {
         created_at: Set(now - chrono::Duration::minutes(20)),
         expires_at: Set(expires),
     };
-    txn("old", now - chrono::Duration::minutes(5)).insert(db).await.unwrap();
-    txn("fresh", now + chrono::Duration::minutes(10)).insert(db).await.unwrap();
+    txn("old", now - chrono::Duration::minutes(5))
+        .insert(db)
+        .await
+        .unwrap();
+    txn("fresh", now + chrono::Duration::minutes(10))
+        .insert(db)
+        .await
+        .unwrap();
     ("live".into(), "fresh".into())
 }
 
@@ -84,9 +105,19 @@ async fn wait_for_claims(db: &DatabaseConnection, at_least: usize) -> Vec<cron_c
 }
 
 async fn housekeeping_runs_from_the_queue(b: Backend) {
-    let Some(fresh) = FreshDb::create(b).await else { return };
+    let Some(fresh) = FreshDb::create(b).await else {
+        return;
+    };
     let settings = test_settings(&fresh.url, &[("housekeeping_schedule", "* * * * * *")]);
-    let app = Application::build(settings, Roles { web: false, worker: true }).await.unwrap();
+    let app = Application::build(
+        settings,
+        Roles {
+            web: false,
+            worker: true,
+        },
+    )
+    .await
+    .unwrap();
     let db = app.db().clone();
     let (live_session, live_txn) = seed(&db).await;
     let token = CancellationToken::new();
@@ -97,7 +128,13 @@ async fn housekeeping_runs_from_the_queue(b: Backend) {
     let done = claims.iter().find(|c| c.executions == 1).unwrap();
     assert!(done.outcome.as_deref().unwrap().contains("sessions="));
 
-    let left: Vec<String> = sessions::Entity::find().all(&db).await.unwrap().into_iter().map(|s| s.id).collect();
+    let left: Vec<String> = sessions::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(left, vec![live_session]);
     let left: Vec<String> = oauth_transactions::Entity::find()
         .all(&db)
@@ -117,28 +154,75 @@ async fn housekeeping_runs_from_the_queue(b: Backend) {
 }
 
 async fn ticks_are_claimed_once(b: Backend) {
-    let Some(fresh) = FreshDb::create(b).await else { return };
+    let Some(fresh) = FreshDb::create(b).await else {
+        return;
+    };
     let settings = test_settings(&fresh.url, &[]);
-    let app = Application::build(settings, Roles { web: false, worker: false }).await.unwrap();
-    let slot = Utc::now().date_naive().and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let app = Application::build(
+        settings,
+        Roles {
+            web: false,
+            worker: false,
+        },
+    )
+    .await
+    .unwrap();
+    let slot = Utc::now()
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
     use server::jobs::housekeeping::claim;
-    assert!(claim(app.db(), "housekeeping", slot, "node-a").await.unwrap());
-    assert!(!claim(app.db(), "housekeeping", slot, "node-b").await.unwrap());
-    assert!(claim(app.db(), "housekeeping", slot + chrono::Duration::minutes(1), "node-b").await.unwrap());
+    assert!(
+        claim(app.db(), "housekeeping", slot, "node-a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !claim(app.db(), "housekeeping", slot, "node-b")
+            .await
+            .unwrap()
+    );
+    assert!(
+        claim(
+            app.db(),
+            "housekeeping",
+            slot + chrono::Duration::minutes(1),
+            "node-b"
+        )
+        .await
+        .unwrap()
+    );
     assert!(claim(app.db(), "other-job", slot, "node-b").await.unwrap());
     let rows = cron_claims::Entity::find().all(app.db()).await.unwrap();
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows.iter().find(|r| r.job == "housekeeping" && r.slot == slot).unwrap().node, "node-a");
+    assert_eq!(
+        rows.iter()
+            .find(|r| r.job == "housekeeping" && r.slot == slot)
+            .unwrap()
+            .node,
+        "node-a"
+    );
 }
 
 /// Two real `pulseboard worker` processes on one Postgres, ticking every
 /// second: every slot is claimed by one node and its job runs once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_run_each_tick_once() {
-    let Some(fresh) = FreshDb::create(Backend::Postgres).await else { return };
+    let Some(fresh) = FreshDb::create(Backend::Postgres).await else {
+        return;
+    };
     // Migrate and seed before the workers start.
     let settings = test_settings(&fresh.url, &[]);
-    let app = Application::build(settings, Roles { web: false, worker: false }).await.unwrap();
+    let app = Application::build(
+        settings,
+        Roles {
+            web: false,
+            worker: false,
+        },
+    )
+    .await
+    .unwrap();
     let db = app.db().clone();
     let (live_session, _) = seed(&db).await;
 
@@ -161,29 +245,66 @@ async fn two_worker_processes_run_each_tick_once() {
     tokio::time::sleep(Duration::from_secs(7)).await;
     for child in [&a, &b] {
         // SIGTERM: the graceful path.
-        std::process::Command::new("kill").arg(child.id().to_string()).status().unwrap();
+        std::process::Command::new("kill")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
     }
     let out_a = a.wait_with_output().unwrap();
     let out_b = b.wait_with_output().unwrap();
-    assert!(out_a.status.success() && out_b.status.success(), "both workers drain and exit cleanly");
-    let logs = [String::from_utf8_lossy(&out_a.stdout).to_string(), String::from_utf8_lossy(&out_b.stdout).to_string()];
+    assert!(
+        out_a.status.success() && out_b.status.success(),
+        "both workers drain and exit cleanly"
+    );
+    let logs = [
+        String::from_utf8_lossy(&out_a.stdout).to_string(),
+        String::from_utf8_lossy(&out_b.stdout).to_string(),
+    ];
     let ticks = |log: &str| {
         log.lines()
             .filter(|l| l.contains("tick claimed") || l.contains("tick already claimed"))
             .count()
     };
-    let claimed: usize = logs.iter().map(|l| l.matches("tick claimed; job enqueued").count()).sum();
-    assert!(ticks(&logs[0]) >= 3 && ticks(&logs[1]) >= 3, "both nodes ticked: {} / {}", ticks(&logs[0]), ticks(&logs[1]));
+    let claimed: usize = logs
+        .iter()
+        .map(|l| l.matches("tick claimed; job enqueued").count())
+        .sum();
+    assert!(
+        ticks(&logs[0]) >= 3 && ticks(&logs[1]) >= 3,
+        "both nodes ticked: {} / {}",
+        ticks(&logs[0]),
+        ticks(&logs[1])
+    );
 
     let rows = cron_claims::Entity::find().all(&db).await.unwrap();
-    assert!(rows.len() >= 3, "one claim per elapsed second, got {}", rows.len());
-    assert_eq!(rows.len(), claimed, "every claim row was won by exactly one tick");
+    assert!(
+        rows.len() >= 3,
+        "one claim per elapsed second, got {}",
+        rows.len()
+    );
+    assert_eq!(
+        rows.len(),
+        claimed,
+        "every claim row was won by exactly one tick"
+    );
     let distinct: std::collections::HashSet<_> = rows.iter().map(|r| r.slot).collect();
     assert_eq!(distinct.len(), rows.len());
     let executed: Vec<i32> = rows.iter().map(|r| r.executions).collect();
-    assert!(executed.iter().all(|&n| n <= 1), "no tick ran twice: {executed:?}");
-    assert!(executed.iter().filter(|&&n| n == 1).count() >= 2, "ticks ran: {executed:?}");
+    assert!(
+        executed.iter().all(|&n| n <= 1),
+        "no tick ran twice: {executed:?}"
+    );
+    assert!(
+        executed.iter().filter(|&&n| n == 1).count() >= 2,
+        "ticks ran: {executed:?}"
+    );
 
-    let left: Vec<String> = sessions::Entity::find().all(&db).await.unwrap().into_iter().map(|s| s.id).collect();
+    let left: Vec<String> = sessions::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(left, vec![live_session]);
 }

@@ -11,7 +11,9 @@ on_both_databases!(
 );
 
 async fn cross_site_posts_are_refused(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let client = new_client();
     let form = [("email", "victim@example.com"), ("password", PASSWORD)];
     let cross = client
@@ -30,7 +32,11 @@ async fn cross_site_posts_are_refused(b: Backend) {
         .await
         .unwrap();
     assert_eq!(evil_origin.status(), 403);
-    assert_eq!(count(&app.db, "users").await, 0, "refused requests change nothing");
+    assert_eq!(
+        count(&app.db, "users").await,
+        0,
+        "refused requests change nothing"
+    );
 
     // The same request from our own origin goes through.
     let same = client
@@ -58,7 +64,9 @@ async fn cross_site_posts_are_refused(b: Backend) {
 }
 
 async fn pages_carry_a_nonce_csp_and_security_headers(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let res = app.client.get(app.url("/login")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
@@ -70,7 +78,10 @@ async fn pages_carry_a_nonce_csp_and_security_headers(b: Backend) {
         .and_then(|s| s.split('\'').next())
         .expect("CSP has a nonce");
     assert!(nonce.len() >= 16);
-    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the CSP nonce");
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the CSP nonce"
+    );
     assert!(csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("'unsafe-inline'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
@@ -78,20 +89,35 @@ async fn pages_carry_a_nonce_csp_and_security_headers(b: Backend) {
 
     // A fresh nonce per response.
     let again = app.client.get(app.url("/login")).send().await.unwrap();
-    assert_ne!(again.headers()["content-security-policy"].to_str().unwrap(), csp);
+    assert_ne!(
+        again.headers()["content-security-policy"].to_str().unwrap(),
+        csp
+    );
 
     // API answers get the strict default policy.
     let api = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert!(api.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    assert!(
+        api.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
 
     // Unknown pages are real 404s.
-    let missing = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let missing = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     app.stop().await;
 }
 
 async fn request_ids_are_echoed_or_generated(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let echoed = app
         .client
         .get(app.url("/healthz"))
@@ -101,7 +127,10 @@ async fn request_ids_are_echoed_or_generated(b: Backend) {
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "abc-123");
     let generated = app.client.get(app.url("/healthz")).send().await.unwrap();
-    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(id.len(), 32);
     let hostile = app
         .client
@@ -117,12 +146,17 @@ async fn request_ids_are_echoed_or_generated(b: Backend) {
 }
 
 async fn health_and_readiness(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["status"], "ready");
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
 
     // Roll back the newest migration: readiness must notice.
     use migrations::{Migrator, MigratorTrait};
