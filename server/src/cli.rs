@@ -37,6 +37,22 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the keys that encrypt tokens at rest.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new key entry. Prepend it to PULSEBOARD_TOKEN_KEYS (comma-separated), then run `keys rotate`.
+    Generate,
+    /// Re-encrypt every stored secret with the first key; afterwards older keys can be removed.
+    Rotate {
+        #[arg(long, default_value_t = 500)]
+        batch_size: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +97,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Create { email },
         } => create_user(settings, &email).await,
+        Command::Keys {
+            command: KeysCommand::Generate,
+        } => {
+            let entry = app::backend::vault::Keyring::generate_entry(&crate::keys::new_key_id());
+            println!("{}", secrecy::ExposeSecret::expose_secret(&entry));
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { batch_size },
+        } => {
+            let keyring = crate::keys::load(&settings)?;
+            let db = db::connect(&settings.database_url).await?;
+            db::migrate(&db).await?;
+            crate::keys::rotate(&db, &keyring, batch_size.max(1)).await?;
+            Ok(())
+        }
     }
 }
 

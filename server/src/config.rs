@@ -50,6 +50,10 @@ pub struct Settings {
     pub housekeeping_schedule: String,
     /// How long shutdown waits for in-flight requests and jobs.
     pub shutdown_grace_seconds: u64,
+    /// The token keyring, `id:base64,…`, newest first (`pulseboard keys generate`).
+    pub token_keys: Option<SecretString>,
+    /// Development only: where a generated keyring is kept when `token_keys` is unset.
+    pub token_keys_file: String,
 }
 
 /// The defaults, as a serializable mirror (secrets are not Serialize).
@@ -67,6 +71,7 @@ struct Defaults {
     worker_concurrency: usize,
     housekeeping_schedule: &'static str,
     shutdown_grace_seconds: u64,
+    token_keys_file: &'static str,
 }
 
 const DEFAULTS: fn() -> Defaults = || Defaults {
@@ -82,6 +87,7 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
     worker_concurrency: 4,
     housekeeping_schedule: "0 */5 * * * *",
     shutdown_grace_seconds: 20,
+    token_keys_file: "data/token-keys",
 };
 
 impl Settings {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod health;
 pub mod jobs;
+pub mod keys;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use app::backend::AppState;
 use app::backend::limits::RateLimits;
 use app::backend::sessions::SessionConfig;
+use app::backend::vault::Keyring;
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -45,6 +46,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, sets up the job storage and binds the listener.
     pub async fn build(settings: Settings, roles: Roles) -> anyhow::Result<Self> {
+        let vault = Arc::new(crate::keys::load(&settings)?);
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let queue = JobQueue::setup(&db).await?;
@@ -57,7 +59,7 @@ impl Application {
         let (listener, router) = if roles.web {
             let listener = TcpListener::bind(settings.site_addr).await?;
             let bound = listener.local_addr()?;
-            let router = router(&settings, db, bound);
+            let router = router(&settings, db, vault, bound);
             (Some(listener), Some(router))
         } else {
             (None, None)
@@ -118,7 +120,12 @@ fn page_context(dev_reload: Option<Arc<str>>) -> impl Fn() + Clone + Send + Sync
     }
 }
 
-pub fn router(settings: &Settings, db: DatabaseConnection, bound: SocketAddr) -> Router {
+pub fn router(
+    settings: &Settings,
+    db: DatabaseConnection,
+    vault: Arc<Keyring>,
+    bound: SocketAddr,
+) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("pulseboard")
         .site_root(settings.site_root.as_str())
@@ -136,6 +143,7 @@ pub fn router(settings: &Settings, db: DatabaseConnection, bound: SocketAddr) ->
             secure_cookie: https,
         }),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
+        vault,
     };
     let sec = WebSecurity {
         public_origin: public_origin.into(),

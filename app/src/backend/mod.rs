@@ -10,5 +10,6 @@ pub mod request;
 pub mod sessions;
 pub mod state;
 pub mod users;
+pub mod vault;
 
 pub use state::AppState;

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use super::limits::RateLimits;
 use super::sessions::SessionConfig;
+use super::vault::Keyring;
 
 /// Everything a request handler or server function needs, built once at start.
 /// Cloning is cheap (the pool and limiters are shared).
@@ -15,4 +16,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sessions: Arc<SessionConfig>,
     pub limits: Arc<RateLimits>,
+    /// Encrypts tokens and PKCE verifiers at rest.
+    pub vault: Arc<Keyring>,
 }

@@ -88,6 +88,17 @@ impl FreshDb {
     }
 }
 
+impl FreshDb {
+    /// A handle on a database someone else owns and will drop.
+    fn borrowed(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            pg_name: None,
+            _dir: None,
+        }
+    }
+}
+
 impl Drop for FreshDb {
     fn drop(&mut self) {
         if let Some(name) = self.pg_name.take() {
@@ -117,13 +128,22 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
         .expect("figment")
         .merge(("database_url", database_url))
         .merge(("site_addr", "127.0.0.1:0"))
-        .merge(("log_level", "warn"));
+        .merge(("log_level", "warn"))
+        .merge(("token_keys", test_keys()));
     for (k, v) in extra {
         // Parsed like an environment variable: "3" is a number, "true" a bool.
         let value: figment::value::Value = v.parse().expect("value");
         figment = figment.merge((*k, value));
     }
     Settings::from_figment(figment).expect("test settings")
+}
+
+/// A fresh keyring entry, so no test writes a development key file.
+pub fn test_keys() -> String {
+    use secrecy::ExposeSecret;
+    app::backend::vault::Keyring::generate_entry("test")
+        .expose_secret()
+        .to_owned()
 }
 
 pub struct TestApp {
@@ -141,6 +161,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
     let fresh = FreshDb::create(backend).await?;
+    Some(start(fresh, extra).await)
+}
+
+/// Serves an existing database (one a test prepared first). The database
+/// stays owned by the caller.
+pub async fn spawn_app_on(fresh: &FreshDb) -> TestApp {
+    start(FreshDb::borrowed(&fresh.url), &[]).await
+}
+
+async fn start(fresh: FreshDb, extra: &[(&str, &str)]) -> TestApp {
     let settings = test_settings(&fresh.url, extra);
     let app = Application::build(
         settings,
@@ -155,14 +185,14 @@ pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<
     let db = app.db().clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
-    Some(TestApp {
+    TestApp {
         base: format!("http://{addr}"),
         db,
         client: new_client(),
         shutdown,
         server: Some(server),
         _db: fresh,
-    })
+    }
 }
 
 /// A browser-like client: its own cookie jar, redirects not followed.

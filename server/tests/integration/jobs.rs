@@ -17,7 +17,7 @@ on_both_databases!(housekeeping_runs_from_the_queue, ticks_are_claimed_once);
 
 /// One user with three sessions (expired, idle-expired, live) and two OAuth
 /// transactions (expired, live). Returns the ids that must survive.
-async fn seed(db: &DatabaseConnection) -> (String, String) {
+pub(crate) async fn seed(db: &DatabaseConnection) -> (String, String) {
     let now = Utc::now();
     let user = Uuid::new_v4();
     users::ActiveModel {
@@ -226,6 +226,7 @@ async fn two_worker_processes_run_each_tick_once() {
     let db = app.db().clone();
     let (live_session, _) = seed(&db).await;
 
+    let keys = test_keys();
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_pulseboard"))
             .arg("worker")
@@ -234,6 +235,7 @@ async fn two_worker_processes_run_each_tick_once() {
             .env("PULSEBOARD_HOUSEKEEPING_SCHEDULE", "* * * * * *")
             .env("PULSEBOARD_LOG_FORMAT", "json")
             .env("PULSEBOARD_LOG_LEVEL", "warn,server=debug")
+            .env("PULSEBOARD_TOKEN_KEYS", &keys)
             .env_remove("RUST_LOG")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

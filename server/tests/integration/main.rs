@@ -2,7 +2,9 @@
 //! on SQLite and on PostgreSQL. One binary, so it links once.
 
 mod auth;
+mod cli;
 mod harness;
 mod jobs;
+mod keys;
 mod tenancy;
 mod web;
