@@ -155,6 +155,71 @@ impl Role {
     }
 }
 
+/// A platform a business connects through one OAuth flow. Meta's flow yields
+/// a Facebook Page connection and, when linked, an Instagram one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Platform {
+    LinkedIn,
+    X,
+    Meta,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::LinkedIn, Platform::X, Platform::Meta];
+
+    /// The path segment in `/api/v1/oauth/{platform}/…`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Platform::LinkedIn => "linkedin",
+            Platform::X => "x",
+            Platform::Meta => "meta",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.slug() == slug)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::LinkedIn => "LinkedIn",
+            Platform::X => "X",
+            Platform::Meta => "Facebook & Instagram",
+        }
+    }
+}
+
+/// A connection's health, as stored in `connections.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectionStatus {
+    Connected,
+    NeedsReconnect,
+    MissingPermission,
+    RateLimited,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionStatus::Connected => "connected",
+            ConnectionStatus::NeedsReconnect => "needs_reconnect",
+            ConnectionStatus::MissingPermission => "missing_permission",
+            ConnectionStatus::RateLimited => "rate_limited",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            ConnectionStatus::Connected,
+            ConnectionStatus::NeedsReconnect,
+            ConnectionStatus::MissingPermission,
+            ConnectionStatus::RateLimited,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +283,15 @@ mod tests {
         assert!(Timezone::parse("UTC").is_ok());
         assert!(Timezone::parse("Mars/Olympus").is_err());
         assert!(Timezone::parse("").is_err());
+    }
+
+    #[test]
+    fn platforms_round_trip_through_their_slugs() {
+        for p in Platform::ALL {
+            assert_eq!(Platform::parse(p.slug()), Some(p));
+        }
+        assert_eq!(Platform::parse("twitter"), None);
+        assert_eq!(Platform::parse("X"), None, "slugs are lower-case");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::Role;
+use crate::domain::{ConnectionStatus, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
@@ -20,4 +20,47 @@ pub struct BusinessView {
     pub role: Role,
     pub sync_interval_minutes: i32,
     pub created_at: DateTime<Utc>,
+}
+
+/// A connected account and its token health. Never carries a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub id: Uuid,
+    /// `linkedin`, `x`, `facebook` or `instagram`.
+    pub platform: String,
+    pub display_name: String,
+    pub status: ConnectionStatus,
+    pub last_error_class: Option<String>,
+    pub access_expires_at: Option<DateTime<Utc>>,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    pub has_refresh_token: bool,
+    pub last_refreshed_at: Option<DateTime<Utc>>,
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    pub sandbox: bool,
+    pub connected_at: DateTime<Utc>,
+    /// The status in words, as of when the server answered.
+    pub status_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub kind: String,
+    pub detail: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One platform's card on the Connections section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformCard {
+    pub platform: crate::domain::Platform,
+    /// App credentials (or the sandbox) are available for this platform.
+    pub configured: bool,
+    pub sandbox: bool,
+    pub connections: Vec<ConnectionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionsOverview {
+    pub cards: Vec<PlatformCard>,
+    pub audit: Vec<AuditView>,
 }

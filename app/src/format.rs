@@ -7,6 +7,11 @@ pub fn date(at: DateTime<Utc>) -> String {
     at.format("%-d %b %Y").to_string()
 }
 
+/// `24 Nov 2026, 14:05 UTC`
+pub fn datetime(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
 /// `every 6 hours`, `every 45 minutes`, `every day`
 pub fn interval(minutes: i32) -> String {
     match minutes {
@@ -29,6 +34,47 @@ pub fn avatar_letter(email: &str) -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
+/// A connection's status in words: `Connected · Expires in 12 days`,
+/// `Needs reconnect: the grant was revoked`, `Rate-limited until 14:05 UTC`.
+pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> String {
+    use crate::domain::ConnectionStatus::*;
+    match c.status {
+        Connected => match c.access_expires_at {
+            // Tokens that refresh themselves (X, LinkedIn with a refresh token) don't expire for the user.
+            Some(at) if !c.has_refresh_token => {
+                let days = (at - now).num_days();
+                if at <= now {
+                    "Needs reconnect: access expired".to_owned()
+                } else if days >= 1 {
+                    format!(
+                        "Connected · Expires in {days} day{}",
+                        if days == 1 { "" } else { "s" }
+                    )
+                } else {
+                    "Connected · Expires today".to_owned()
+                }
+            }
+            _ => "Connected".to_owned(),
+        },
+        NeedsReconnect => format!(
+            "Needs reconnect: {}",
+            match c.last_error_class.as_deref() {
+                Some("invalid_grant") => "the platform no longer accepts this grant",
+                Some("revoked") => "access was revoked",
+                Some("expired") => "access expired",
+                _ => "sign in to the platform again",
+            }
+        ),
+        MissingPermission => {
+            "Missing permission: reconnect and allow every requested permission".to_owned()
+        }
+        RateLimited => match c.rate_limited_until {
+            Some(t) if t > now => format!("Rate-limited until {}", t.format("%H:%M UTC")),
+            _ => "Connected".to_owned(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +94,46 @@ mod tests {
         assert_eq!(interval(2880), "every 2 days");
         assert_eq!(interval(45), "every 45 minutes");
         assert_eq!(interval(0), "paused");
+    }
+
+    fn conn(status: crate::domain::ConnectionStatus) -> crate::dto::ConnectionView {
+        crate::dto::ConnectionView {
+            id: uuid::Uuid::nil(),
+            platform: "x".into(),
+            display_name: "@demo".into(),
+            status,
+            last_error_class: None,
+            access_expires_at: None,
+            refresh_expires_at: None,
+            has_refresh_token: false,
+            last_refreshed_at: None,
+            rate_limited_until: None,
+            sandbox: true,
+            connected_at: Utc::now(),
+            status_text: String::new(),
+        }
+    }
+
+    #[test]
+    fn connection_statuses_in_words() {
+        use crate::domain::ConnectionStatus::*;
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let mut c = conn(Connected);
+        assert_eq!(connection_status(&c, now), "Connected");
+        c.access_expires_at = Some(now + chrono::Duration::days(12) + chrono::Duration::hours(1));
+        assert_eq!(connection_status(&c, now), "Connected · Expires in 12 days");
+        c.has_refresh_token = true;
+        assert_eq!(
+            connection_status(&c, now),
+            "Connected",
+            "self-refreshing tokens don't nag"
+        );
+        let mut c = conn(NeedsReconnect);
+        c.last_error_class = Some("invalid_grant".into());
+        assert!(connection_status(&c, now).starts_with("Needs reconnect: "));
+        let mut c = conn(RateLimited);
+        c.rate_limited_until = Some(now + chrono::Duration::minutes(5));
+        assert_eq!(connection_status(&c, now), "Rate-limited until 12:05 UTC");
     }
 
     #[test]

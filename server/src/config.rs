@@ -54,6 +54,22 @@ pub struct Settings {
     pub token_keys: Option<SecretString>,
     /// Development only: where a generated keyring is kept when `token_keys` is unset.
     pub token_keys_file: String,
+    /// X (Twitter) app registration; `TWITTER_CLIENT_ID` etc. also work.
+    pub x: PlatformSettings,
+    /// Serve the built-in platform sandbox. Unset: on in development for each
+    /// platform without a client id, never in production.
+    pub sandbox: Option<bool>,
+}
+
+/// One platform's app credentials and endpoints. Endpoints default to the
+/// real platform; only the sandbox or a test changes them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlatformSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub redirect_uri: Option<String>,
+    pub auth_url: String,
+    pub api_url: String,
 }
 
 /// The defaults, as a serializable mirror (secrets are not Serialize).
@@ -72,6 +88,13 @@ struct Defaults {
     housekeeping_schedule: &'static str,
     shutdown_grace_seconds: u64,
     token_keys_file: &'static str,
+    x: PlatformDefaults,
+}
+
+#[derive(Serialize)]
+struct PlatformDefaults {
+    auth_url: &'static str,
+    api_url: &'static str,
 }
 
 const DEFAULTS: fn() -> Defaults = || Defaults {
@@ -88,6 +111,10 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
     housekeeping_schedule: "0 */5 * * * *",
     shutdown_grace_seconds: 20,
     token_keys_file: "data/token-keys",
+    x: PlatformDefaults {
+        auth_url: "https://x.com/i/oauth2/authorize",
+        api_url: "https://api.x.com",
+    },
 };
 
 impl Settings {
@@ -122,6 +149,22 @@ impl Settings {
                 Env::raw()
                     .only(&["DATABASE_URL"])
                     .map(|_| "database_url".into()),
+            )
+            // The names platform docs and other tools use.
+            .merge(
+                Env::raw()
+                    .only(&[
+                        "TWITTER_CLIENT_ID",
+                        "TWITTER_CLIENT_SECRET",
+                        "TWITTER_REDIRECT_URI",
+                    ])
+                    .map(|k| {
+                        format!(
+                            "x.{}",
+                            k.as_str().trim_start_matches("TWITTER_").to_lowercase()
+                        )
+                        .into()
+                    }),
             )
             .merge(
                 Env::raw()
@@ -170,6 +213,11 @@ impl Settings {
             Some(url) => origin_of(url),
             None => format!("http://{bound}"),
         }
+    }
+
+    /// Whether the sandbox stands in for platforms without credentials.
+    pub fn sandbox_enabled(&self) -> bool {
+        self.sandbox.unwrap_or(self.env == Environment::Development)
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -265,6 +313,35 @@ mod tests {
             assert!(
                 Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).is_err()
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn platform_credentials_accept_the_usual_names() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TWITTER_CLIENT_ID", "abc");
+            jail.set_env("TWITTER_CLIENT_SECRET", "shh-secret");
+            jail.set_env("PULSEBOARD_X__API_URL", "http://127.0.0.1:9/x");
+            let s =
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert_eq!(s.x.client_id.as_deref(), Some("abc"));
+            assert_eq!(
+                s.x.client_secret.as_ref().unwrap().expose_secret(),
+                "shh-secret"
+            );
+            assert_eq!(s.x.api_url, "http://127.0.0.1:9/x");
+            assert_eq!(
+                s.x.auth_url, "https://x.com/i/oauth2/authorize",
+                "real endpoints by default"
+            );
+            assert!(!format!("{s:?}").contains("shh-secret"));
+            assert!(s.sandbox_enabled(), "development");
+            jail.set_env("PULSEBOARD_ENV", "production");
+            let s =
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert!(!s.sandbox_enabled(), "never silently in production");
             Ok(())
         });
     }

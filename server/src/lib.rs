@@ -8,6 +8,8 @@ pub mod db;
 pub mod health;
 pub mod jobs;
 pub mod keys;
+pub mod oauth_routes;
+pub mod sandbox;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

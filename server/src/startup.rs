@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use app::backend::AppState;
 use app::backend::limits::RateLimits;
+use app::backend::oauth::{ProviderSettings, Providers};
 use app::backend::sessions::SessionConfig;
 use app::backend::vault::Keyring;
 use app::{App, shell};
@@ -133,6 +134,7 @@ pub fn router(
         .site_addr(bound)
         .build();
     let public_origin = settings.public_origin(bound);
+    let sandbox = settings.sandbox_enabled();
     let https = public_origin.starts_with("https://");
     let state = AppState {
         leptos_options: leptos_options.clone(),
@@ -144,6 +146,7 @@ pub fn router(
         }),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         vault,
+        providers: Arc::new(Providers::new(x_provider(settings, &public_origin, bound))),
     };
     let sec = WebSecurity {
         public_origin: public_origin.into(),
@@ -156,9 +159,14 @@ pub fn router(
     let context = page_context(dev_reload);
     let routes = generate_route_list(App);
 
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(crate::oauth_routes::routes());
+    if sandbox {
+        router = router.merge(crate::sandbox::router());
+    }
+    router
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -184,6 +192,47 @@ pub fn router(
         ))
         .layer(from_fn(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// X's client: real credentials when configured, else the sandbox (when
+/// enabled), else none (the UI says it is not configured).
+fn x_provider(
+    settings: &Settings,
+    public_origin: &str,
+    bound: SocketAddr,
+) -> Option<ProviderSettings> {
+    let x = &settings.x;
+    let redirect_uri = x
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| format!("{public_origin}/api/v1/oauth/x/callback"));
+    match (&x.client_id, &x.client_secret) {
+        (Some(id), Some(secret)) => Some(ProviderSettings {
+            client_id: id.clone(),
+            client_secret: secret.clone(),
+            redirect_uri,
+            auth_url: x.auth_url.clone(),
+            api_url: x.api_url.clone(),
+            sandbox: false,
+        }),
+        _ if settings.sandbox_enabled() => {
+            // The browser goes through the public origin; the server calls itself on loopback.
+            let local = if bound.ip().is_unspecified() {
+                SocketAddr::from(([127, 0, 0, 1], bound.port()))
+            } else {
+                bound
+            };
+            Some(ProviderSettings {
+                client_id: crate::sandbox::x::CLIENT_ID.to_owned(),
+                client_secret: crate::sandbox::x::CLIENT_SECRET.to_owned().into(),
+                redirect_uri,
+                auth_url: format!("{public_origin}/sandbox/x/i/oauth2/authorize"),
+                api_url: format!("http://{local}/sandbox/x"),
+                sandbox: true,
+            })
+        }
+        _ => None,
+    }
 }
 
 async fn drop_unusable_request_id(

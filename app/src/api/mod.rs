@@ -3,3 +3,4 @@
 
 pub mod auth;
 pub mod businesses;
+pub mod connections;

@@ -31,6 +31,8 @@ impl Default for RateLimitConfig {
 }
 
 pub struct RateLimits {
+    connect_user: DefaultKeyedRateLimiter<uuid::Uuid>,
+    callback_ip: DefaultKeyedRateLimiter<IpAddr>,
     login_pair: DefaultKeyedRateLimiter<(IpAddr, String)>,
     login_ip: DefaultKeyedRateLimiter<IpAddr>,
     signup_ip: DefaultKeyedRateLimiter<IpAddr>,
@@ -44,6 +46,9 @@ fn nonzero(n: u32) -> NonZeroU32 {
 impl RateLimits {
     pub fn new(cfg: &RateLimitConfig) -> Self {
         Self {
+            // Connect flows are rare; these stop loops and floods, not people.
+            connect_user: RateLimiter::keyed(Quota::per_minute(nonzero(20))),
+            callback_ip: RateLimiter::keyed(Quota::per_minute(nonzero(60))),
             login_pair: RateLimiter::keyed(Quota::per_minute(nonzero(cfg.login_per_minute))),
             login_ip: RateLimiter::keyed(Quota::per_minute(nonzero(
                 cfg.login_per_minute.saturating_mul(3),
@@ -56,6 +61,14 @@ impl RateLimits {
     pub fn check_login(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
         self.check(&self.login_ip, ip)?;
         self.check(&self.login_pair, (ip, email.to_owned()))
+    }
+
+    pub fn check_connect(&self, user: uuid::Uuid) -> Result<(), AppError> {
+        self.check(&self.connect_user, user)
+    }
+
+    pub fn check_callback(&self, ip: IpAddr) -> Result<(), AppError> {
+        self.check(&self.callback_ip, ip)
     }
 
     pub fn check_signup(&self, ip: IpAddr) -> Result<(), AppError> {

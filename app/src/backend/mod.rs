@@ -5,6 +5,7 @@
 pub mod businesses;
 pub mod entities;
 pub mod limits;
+pub mod oauth;
 pub mod passwords;
 pub mod request;
 pub mod sessions;

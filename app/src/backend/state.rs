@@ -5,6 +5,7 @@ use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
 use super::limits::RateLimits;
+use super::oauth::Providers;
 use super::sessions::SessionConfig;
 use super::vault::Keyring;
 
@@ -18,4 +19,6 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Encrypts tokens and PKCE verifiers at rest.
     pub vault: Arc<Keyring>,
+    /// OAuth clients for the configured platforms (real or sandbox).
+    pub providers: Arc<Providers>,
 }

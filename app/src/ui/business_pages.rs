@@ -207,14 +207,7 @@ fn Dashboard(business: BusinessView, rename: ServerAction<RenameBusiness>) -> im
                 {format::date(business.created_at)}
             </p>
         </header>
-        <section class="card empty-state" aria-labelledby="next-heading">
-            <h2 id="next-heading">"No accounts connected yet"</h2>
-            <p>
-                "Next, connect this business's LinkedIn page, X account and Facebook Page with its Instagram account. "
-                "Pulseboard will then sync their analytics on a schedule and show every sync here as it happens."
-            </p>
-            <p class="hint">"Connecting accounts arrives with the next release of Pulseboard."</p>
-        </section>
+        <super::connections::ConnectionsSection business_id=business.id />
         <section class="card" aria-labelledby="settings-heading">
             <h2 id="settings-heading">"Settings"</h2>
             <ActionForm action=rename attr:novalidate=true>

@@ -3,6 +3,7 @@
 
 mod auth_pages;
 mod business_pages;
+mod connections;
 mod forms;
 mod layout;
 mod session;

@@ -6,5 +6,6 @@ mod cli;
 mod harness;
 mod jobs;
 mod keys;
+mod oauth;
 mod tenancy;
 mod web;

@@ -1,0 +1,65 @@
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::dto::ConnectionsOverview;
+use crate::error::AppError;
+
+/// Every platform's card for a business, with its connections and recent events.
+#[server(prefix = "/api/fn", endpoint = "connections/list")]
+pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, AppError> {
+    use crate::backend::oauth::connections;
+    use crate::backend::{businesses, request};
+    use crate::domain::Platform;
+    use crate::dto::PlatformCard;
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        businesses::get(&state.db, user.id, business_id).await?;
+        let rows = connections::list(&state.db, business_id).await?;
+        let cards = Platform::ALL
+            .into_iter()
+            .map(|platform| {
+                let cfg = state.providers.get(platform);
+                PlatformCard {
+                    platform,
+                    configured: cfg.is_some(),
+                    sandbox: cfg.is_some_and(|c| c.sandbox),
+                    connections: rows
+                        .iter()
+                        .filter(|c| {
+                            connections::account_platforms(platform).contains(&c.platform.as_str())
+                        })
+                        .map(connections::view)
+                        .collect(),
+                }
+            })
+            .collect();
+        let audit = connections::recent_audit(&state.db, business_id, 10).await?;
+        Ok(ConnectionsOverview { cards, audit })
+    })
+    .await
+}
+
+/// Revokes (where the platform allows) and removes a platform's connections.
+#[server(prefix = "/api/fn", endpoint = "connections/disconnect")]
+pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<usize, AppError> {
+    use crate::backend::oauth::connections;
+    use crate::backend::{businesses, request};
+    use crate::domain::Platform;
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        businesses::get(&state.db, user.id, business_id).await?;
+        let platform = Platform::parse(&platform).ok_or(AppError::NotFound)?;
+        connections::disconnect(
+            &state.db,
+            &state.vault,
+            &state.providers,
+            business_id,
+            platform,
+            &user.id.to_string(),
+        )
+        .await
+    })
+    .await
+}

@@ -1,0 +1,252 @@
+//! Storing, listing and removing connections, and their audit trail.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use super::tokens::TokenSet;
+use super::{Account, Providers, x};
+use crate::backend::entities::{audit_events, connections};
+use crate::backend::vault::{Keyring, Place};
+use crate::domain::{ConnectionStatus, Platform};
+use crate::dto::{AuditView, ConnectionView};
+use crate::error::AppError;
+
+fn place<'a>(id: &'a str, business_id: Uuid, column: &'a str) -> Place<'a> {
+    Place {
+        table: "connections",
+        column,
+        row_id: id,
+        business_id,
+    }
+}
+
+pub fn view(c: &connections::Model) -> ConnectionView {
+    let mut v = ConnectionView {
+        id: c.id,
+        platform: c.platform.clone(),
+        display_name: c.display_name.clone(),
+        status: ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::NeedsReconnect),
+        last_error_class: c.last_error_class.clone(),
+        access_expires_at: c.access_expires_at,
+        refresh_expires_at: c.refresh_expires_at,
+        has_refresh_token: c.refresh_token_ct.is_some(),
+        last_refreshed_at: c.last_refreshed_at,
+        rate_limited_until: c.rate_limited_until,
+        sandbox: c.sandbox,
+        connected_at: c.created_at,
+        status_text: String::new(),
+    };
+    v.status_text = crate::format::connection_status(&v, Utc::now());
+    v
+}
+
+/// Saves a freshly authorized account. Reconnecting the same account
+/// (business, platform, external id) updates the existing row: its id and
+/// history stay, and a stored refresh token survives a response without one.
+#[allow(clippy::too_many_arguments)]
+pub async fn upsert(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    business_id: Uuid,
+    account_platform: &str,
+    account: &Account,
+    tokens: &TokenSet,
+    sandbox: bool,
+    now: DateTime<Utc>,
+) -> Result<connections::Model, AppError> {
+    let existing = connections::Entity::find()
+        .filter(connections::Column::BusinessId.eq(business_id))
+        .filter(connections::Column::Platform.eq(account_platform))
+        .filter(connections::Column::ExternalId.eq(account.external_id.clone()))
+        .one(db)
+        .await?;
+    let id = existing.as_ref().map(|c| c.id).unwrap_or_else(Uuid::new_v4);
+    let id_str = id.to_string();
+    let access_ct = vault.encrypt(
+        tokens.access_token.expose_secret(),
+        place(&id_str, business_id, "access_token"),
+    );
+    let refresh_ct = match (&tokens.refresh_token, &existing) {
+        (Some(rt), _) => Some(vault.encrypt(
+            rt.expose_secret(),
+            place(&id_str, business_id, "refresh_token"),
+        )),
+        (None, Some(old)) => old.refresh_token_ct.clone(),
+        (None, None) => None,
+    };
+    let row = connections::ActiveModel {
+        id: Set(id),
+        business_id: Set(business_id),
+        platform: Set(account_platform.to_owned()),
+        external_id: Set(account.external_id.clone()),
+        display_name: Set(account.display_name.clone()),
+        parent_id: Set(None),
+        status: Set(ConnectionStatus::Connected.as_str().to_owned()),
+        scopes: Set(tokens.scopes.clone()),
+        access_token_ct: Set(access_ct),
+        refresh_token_ct: Set(refresh_ct),
+        key_id: Set(vault.primary_id().to_owned()),
+        access_expires_at: Set(tokens.expires_at),
+        refresh_expires_at: Set(existing.as_ref().and_then(|c| c.refresh_expires_at)),
+        data_access_expires_at: Set(None),
+        last_refreshed_at: Set(Some(now)),
+        last_error_class: Set(None),
+        last_error_at: Set(None),
+        rate_limited_until: Set(None),
+        sandbox: Set(sandbox),
+        version: Set(existing.as_ref().map(|c| c.version + 1).unwrap_or(0)),
+        created_at: Set(existing.as_ref().map(|c| c.created_at).unwrap_or(now)),
+        updated_at: Set(now),
+    };
+    connections::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(connections::Column::Id)
+                .update_columns([
+                    connections::Column::DisplayName,
+                    connections::Column::Status,
+                    connections::Column::Scopes,
+                    connections::Column::AccessTokenCt,
+                    connections::Column::RefreshTokenCt,
+                    connections::Column::KeyId,
+                    connections::Column::AccessExpiresAt,
+                    connections::Column::LastRefreshedAt,
+                    connections::Column::LastErrorClass,
+                    connections::Column::LastErrorAt,
+                    connections::Column::RateLimitedUntil,
+                    connections::Column::Sandbox,
+                    connections::Column::Version,
+                    connections::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    connections::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("connection vanished after upsert"))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+) -> Result<Vec<connections::Model>, AppError> {
+    Ok(connections::Entity::find()
+        .filter(connections::Column::BusinessId.eq(business_id))
+        .order_by_asc(connections::Column::Platform)
+        .order_by_asc(connections::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
+/// The account platforms an OAuth platform yields.
+pub fn account_platforms(platform: Platform) -> &'static [&'static str] {
+    match platform {
+        Platform::LinkedIn => &["linkedin"],
+        Platform::X => &["x"],
+        Platform::Meta => &["facebook", "instagram"],
+    }
+}
+
+/// Revokes where the platform can, then deletes the rows (and with them
+/// the ciphertext). Returns how many connections were removed.
+pub async fn disconnect(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    providers: &Providers,
+    business_id: Uuid,
+    platform: Platform,
+    actor: &str,
+) -> Result<usize, AppError> {
+    let rows = connections::Entity::find()
+        .filter(connections::Column::BusinessId.eq(business_id))
+        .filter(connections::Column::Platform.is_in(account_platforms(platform).iter().copied()))
+        .all(db)
+        .await?;
+    for row in &rows {
+        let id = row.id.to_string();
+        if let (Platform::X, Some(cfg)) = (platform, providers.get(platform)) {
+            // Revoking the refresh token ends the whole grant at X.
+            let (ct, column, hint) = match &row.refresh_token_ct {
+                Some(ct) => (ct, "refresh_token", "refresh_token"),
+                None => (&row.access_token_ct, "access_token", "access_token"),
+            };
+            match vault.decrypt(ct, place(&id, business_id, column)) {
+                Ok(token) => {
+                    if let Err(e) = x::revoke(cfg, &providers.http, &token, hint).await {
+                        tracing::warn!(connection_id = %row.id, error_class = e.class(), "revocation failed; deleting locally");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(connection_id = %row.id, error = %e, "cannot decrypt token to revoke")
+                }
+            }
+        }
+        connections::Entity::delete_by_id(row.id).exec(db).await?;
+        audit(
+            db,
+            business_id,
+            actor,
+            "disconnected",
+            &format!("{} {} ({})", row.platform, row.id, row.display_name),
+        )
+        .await?;
+    }
+    Ok(rows.len())
+}
+
+/// The decrypted access token of a connection (for sync and tests).
+pub fn access_token(vault: &Keyring, c: &connections::Model) -> Result<SecretString, AppError> {
+    vault
+        .decrypt(
+            &c.access_token_ct,
+            place(&c.id.to_string(), c.business_id, "access_token"),
+        )
+        .map_err(AppError::internal)
+}
+
+pub async fn audit(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    actor: &str,
+    kind: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    audit_events::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        business_id: Set(business_id),
+        actor: Set(actor.to_owned()),
+        kind: Set(kind.to_owned()),
+        detail: Set(detail.to_owned()),
+        at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn recent_audit(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    limit: u64,
+) -> Result<Vec<AuditView>, AppError> {
+    Ok(audit_events::Entity::find()
+        .filter(audit_events::Column::BusinessId.eq(business_id))
+        .order_by_desc(audit_events::Column::At)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| AuditView {
+            kind: e.kind,
+            detail: e.detail,
+            at: e.at,
+        })
+        .collect())
+}

@@ -1,0 +1,108 @@
+//! OAuth connections: provider clients, the single-use transactions that
+//! carry `state` and the PKCE verifier, and the connection store.
+//!
+//! Platform differences live in the platform's module (`x.rs`, …) and
+//! nowhere else. The clients talk to whatever base URLs the settings give
+//! them: the real platforms, or the built-in sandbox.
+
+pub mod connections;
+pub mod tokens;
+pub mod transactions;
+pub mod x;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::domain::Platform;
+
+/// One platform's client registration and endpoints.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderSettings {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Byte-identical in the authorize and token requests; from settings only.
+    pub redirect_uri: String,
+    /// Where the browser is sent to consent.
+    pub auth_url: String,
+    /// Base of the token, revoke and data endpoints.
+    pub api_url: String,
+    /// Served by Pulseboard's own sandbox (shown as such in the UI).
+    #[serde(default)]
+    pub sandbox: bool,
+}
+
+/// The configured providers and the HTTP client they share.
+#[derive(Debug, Clone)]
+pub struct Providers {
+    pub http: reqwest::Client,
+    pub x: Option<ProviderSettings>,
+}
+
+impl Providers {
+    pub fn new(x: Option<ProviderSettings>) -> Self {
+        Self {
+            http: http_client(),
+            x,
+        }
+    }
+
+    pub fn get(&self, platform: Platform) -> Option<&ProviderSettings> {
+        match platform {
+            Platform::X => self.x.as_ref(),
+            Platform::LinkedIn | Platform::Meta => None,
+        }
+    }
+}
+
+/// No redirects (a token endpoint that redirects is an attack or a
+/// misconfiguration), connect and total timeouts, TLS for real hosts.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .user_agent(concat!("Pulseboard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("static HTTP client configuration is valid")
+}
+
+/// What went wrong talking to a provider, classified by what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// The grant is dead (`invalid_grant`, `invalid_client`, revoked): stop, ask the user.
+    #[error("the platform requires signing in again ({0})")]
+    NeedsReauth(String),
+    #[error("a required permission was not granted ({0})")]
+    MissingPermission(String),
+    #[error("rate-limited until {until}")]
+    RateLimited { until: DateTime<Utc> },
+    /// Network trouble, timeouts, 5xx: retry with backoff.
+    #[error("temporary failure talking to the platform ({0})")]
+    Transient(String),
+    /// The platform answered something we cannot accept.
+    #[error("unexpected answer from the platform ({0})")]
+    Invalid(String),
+}
+
+impl ProviderError {
+    /// The short class stored in `connections.last_error_class` and the audit trail.
+    pub fn class(&self) -> &'static str {
+        match self {
+            ProviderError::NeedsReauth(_) => "invalid_grant",
+            ProviderError::MissingPermission(_) => "missing_permission",
+            ProviderError::RateLimited { .. } => "rate_limited",
+            ProviderError::Transient(_) => "transient",
+            ProviderError::Invalid(_) => "invalid_response",
+        }
+    }
+}
+
+/// The account a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub external_id: String,
+    pub display_name: String,
+}

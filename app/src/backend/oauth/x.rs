@@ -1,0 +1,235 @@
+//! X (Twitter): OAuth 2.0 authorization code with PKCE, confidential client
+//! with HTTP Basic authentication, 2-hour access tokens, single-use rotating
+//! refresh tokens (`offline.access`), revocation.
+
+use chrono::Utc;
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::tokens::{TokenSet, classify_error, parse_token_response};
+use super::{Account, ProviderError, ProviderSettings};
+
+/// The minimum that reads analytics and keeps working (`offline.access`).
+pub const SCOPES: &[&str] = &["tweet.read", "users.read", "offline.access"];
+
+fn token_url(cfg: &ProviderSettings) -> String {
+    format!("{}/2/oauth2/token", cfg.api_url.trim_end_matches('/'))
+}
+
+/// The consent URL: `response_type=code`, S256 challenge, our `state`,
+/// the configured redirect URI.
+pub fn authorize_url(
+    cfg: &ProviderSettings,
+    state: &str,
+    challenge: PkceCodeChallenge,
+) -> Result<String, ProviderError> {
+    let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
+        .set_auth_uri(
+            AuthUrl::new(cfg.auth_url.clone())
+                .map_err(|_| ProviderError::Invalid("auth_url".into()))?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(cfg.redirect_uri.clone())
+                .map_err(|_| ProviderError::Invalid("redirect_uri".into()))?,
+        );
+    let state = state.to_owned();
+    let (url, _) = client
+        .authorize_url(move || CsrfToken::new(state))
+        .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
+        .set_pkce_challenge(challenge)
+        .url();
+    Ok(url.into())
+}
+
+/// POSTs a form to the token endpoint with HTTP Basic client authentication.
+async fn token_request(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    form: &[(&str, &str)],
+) -> Result<TokenSet, ProviderError> {
+    let res = http
+        .post(token_url(cfg))
+        .basic_auth(&cfg.client_id, Some(cfg.client_secret.expose_secret()))
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| ProviderError::Transient(transport(&e)))?;
+    let status = res.status().as_u16();
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = res
+        .bytes()
+        .await
+        .map_err(|e| ProviderError::Transient(transport(&e)))?;
+    let now = Utc::now();
+    if status == 200 {
+        parse_token_response(&body, now, true)
+    } else {
+        Err(classify_error(status, retry_after.as_deref(), &body, now))
+    }
+}
+
+/// A transport error's kind, never its URL or body.
+fn transport(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else if e.is_redirect() {
+        "unexpected redirect".into()
+    } else {
+        "request failed".into()
+    }
+}
+
+#[tracing::instrument(skip_all, fields(platform = "x"))]
+pub async fn exchange_code(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    code: &str,
+    verifier: &PkceCodeVerifier,
+) -> Result<TokenSet, ProviderError> {
+    token_request(
+        cfg,
+        http,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &cfg.redirect_uri),
+            ("code_verifier", verifier.secret()),
+            ("client_id", &cfg.client_id),
+        ],
+    )
+    .await
+}
+
+#[tracing::instrument(skip_all, fields(platform = "x"))]
+pub async fn refresh(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    refresh_token: &SecretString,
+) -> Result<TokenSet, ProviderError> {
+    token_request(
+        cfg,
+        http,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+            ("client_id", &cfg.client_id),
+        ],
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct Me {
+    data: MeData,
+}
+
+#[derive(Deserialize)]
+struct MeData {
+    id: String,
+    username: String,
+}
+
+/// The account behind an access token (`GET /2/users/me`, Bearer header).
+#[tracing::instrument(skip_all, fields(platform = "x"))]
+pub async fn me(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    access_token: &SecretString,
+) -> Result<Account, ProviderError> {
+    let res = http
+        .get(format!("{}/2/users/me", cfg.api_url.trim_end_matches('/')))
+        .bearer_auth(access_token.expose_secret())
+        .send()
+        .await
+        .map_err(|e| ProviderError::Transient(transport(&e)))?;
+    let status = res.status().as_u16();
+    if status != 200 {
+        let retry = res
+            .headers()
+            .get("x-rate-limit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(|reset| (reset - Utc::now().timestamp()).max(1).to_string());
+        return Err(match status {
+            401 => ProviderError::NeedsReauth("revoked".into()),
+            403 => ProviderError::MissingPermission("users.read".into()),
+            _ => classify_error(status, retry.as_deref(), b"", Utc::now()),
+        });
+    }
+    let me: Me = res
+        .json()
+        .await
+        .map_err(|_| ProviderError::Invalid("users/me".into()))?;
+    Ok(Account {
+        external_id: me.data.id,
+        display_name: format!("@{}", me.data.username),
+    })
+}
+
+/// Revokes a token at X (`POST /2/oauth2/revoke`).
+#[tracing::instrument(skip_all, fields(platform = "x"))]
+pub async fn revoke(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    token: &SecretString,
+    hint: &str,
+) -> Result<(), ProviderError> {
+    let res = http
+        .post(format!(
+            "{}/2/oauth2/revoke",
+            cfg.api_url.trim_end_matches('/')
+        ))
+        .basic_auth(&cfg.client_id, Some(cfg.client_secret.expose_secret()))
+        .form(&[
+            ("token", token.expose_secret()),
+            ("token_type_hint", hint),
+            ("client_id", &cfg.client_id),
+        ])
+        .send()
+        .await
+        .map_err(|e| ProviderError::Transient(transport(&e)))?;
+    match res.status().as_u16() {
+        200 => Ok(()),
+        status => Err(classify_error(status, None, b"", Utc::now())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorize_url_has_pkce_s256_state_and_minimum_scopes() {
+        let cfg = ProviderSettings {
+            client_id: "cid".into(),
+            client_secret: SecretString::from("secret".to_owned()),
+            redirect_uri: "https://pulse.example.com/api/v1/oauth/x/callback".into(),
+            auth_url: "https://x.com/i/oauth2/authorize".into(),
+            api_url: "https://api.x.com".into(),
+            sandbox: false,
+        };
+        let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+        let url = authorize_url(&cfg, "st4te", challenge).unwrap();
+        let parsed = oauth2::url::Url::parse(&url).unwrap();
+        let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["state"], "st4te");
+        assert_eq!(q["redirect_uri"], cfg.redirect_uri);
+        assert_eq!(q["scope"], "tweet.read users.read offline.access");
+        assert!(
+            !url.contains("secret"),
+            "the client secret never goes to the browser"
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! The Connections section of a business: a card per platform with
+//! Connect / Reconnect / Disconnect, statuses in words, and recent events.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+use super::{ToastKind, Toasts};
+use crate::api::connections::{DisconnectPlatform, list_connections};
+use crate::domain::Platform;
+use crate::dto::{AuditView, ConnectionView, PlatformCard};
+use crate::format;
+
+/// The toast for an OAuth round trip's outcome (`?oauth=…&platform=…`).
+pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {
+    let label = Platform::parse(platform)
+        .map(|p| p.label())
+        .unwrap_or("the platform");
+    match outcome {
+        "connected" => (ToastKind::Success, format!("Connected {label}.")),
+        "denied" => (
+            ToastKind::Error,
+            format!("{label}: the connection was declined."),
+        ),
+        _ => (
+            ToastKind::Error,
+            format!("Could not connect {label}. Try again."),
+        ),
+    }
+}
+
+#[component]
+pub fn ConnectionsSection(business_id: Uuid) -> impl IntoView {
+    let disconnect = ServerAction::<DisconnectPlatform>::new();
+    let overview = Resource::new(
+        move || disconnect.version().get(),
+        move |_| list_connections(business_id),
+    );
+    let toasts = Toasts::expect();
+    let query = use_query_map();
+    Effect::new(move |_| {
+        let q = query.read();
+        if let (Some(outcome), Some(platform)) = (q.get("oauth"), q.get("platform")) {
+            let (kind, text) = outcome_message(&outcome, &platform);
+            toasts.push(kind, text);
+        }
+    });
+    Effect::new(move |_| match disconnect.value().get() {
+        Some(Ok(_)) => toasts.push(ToastKind::Info, "Disconnected."),
+        Some(Err(e)) => toasts.push(ToastKind::Error, e.to_string()),
+        None => {}
+    });
+
+    view! {
+        <section class="card" aria-labelledby="connections-heading">
+            <h2 id="connections-heading">"Connections"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(o) => {
+                            let none = o.cards.iter().all(|c| c.connections.is_empty());
+                            view! {
+                                <Show when=move || none>
+                                    <p class="empty-note">
+                                        <strong>"No accounts connected yet"</strong>
+                                        ". Connect a platform and Pulseboard will sync its analytics on a schedule."
+                                    </p>
+                                </Show>
+                                <div class="platform-grid">
+                                    {o.cards
+                                        .into_iter()
+                                        .map(|card| view! { <PlatformCardView card business_id disconnect /> })
+                                        .collect_view()}
+                                </div>
+                                <AuditList events=o.audit />
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn PlatformCardView(
+    card: PlatformCard,
+    business_id: Uuid,
+    disconnect: ServerAction<DisconnectPlatform>,
+) -> impl IntoView {
+    let platform = card.platform;
+    let connect_href = format!(
+        "/api/v1/oauth/{}/authorize?business_id={business_id}",
+        platform.slug()
+    );
+    let confirming = RwSignal::new(false);
+    let connected = !card.connections.is_empty();
+    let body = if !card.configured {
+        view! { <p class="meta">"Not available on this server yet."</p> }.into_any()
+    } else if !connected {
+        view! {
+            <p>"Not connected."</p>
+            <a class="button primary" href=connect_href rel="external">
+                {format!("Connect {}", platform.label())}
+            </a>
+        }
+        .into_any()
+    } else {
+        view! {
+            {card.connections.into_iter().map(|c| view! { <ConnectionLine c /> }).collect_view()}
+            <div class="actions">
+                <a class="button" href=connect_href rel="external">
+                    "Reconnect"
+                </a>
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || {
+                        view! {
+                            <button type="button" class="button danger" on:click=move |_| confirming.set(true)>
+                                "Disconnect"
+                            </button>
+                        }
+                    }
+                >
+                    <ActionForm action=disconnect>
+                        <input type="hidden" name="business_id" value=business_id.to_string() />
+                        <input type="hidden" name="platform" value=platform.slug() />
+                        <button type="submit" class="button danger">
+                            "Confirm disconnect"
+                        </button>
+                    </ActionForm>
+                    <button type="button" class="button" on:click=move |_| confirming.set(false)>
+                        "Cancel"
+                    </button>
+                </Show>
+            </div>
+            {(platform == Platform::LinkedIn)
+                .then(|| {
+                    view! {
+                        <p class="hint">
+                            "LinkedIn offers no way to revoke access from here: after disconnecting, also remove Pulseboard under LinkedIn's Settings › Data privacy › Permitted services."
+                        </p>
+                    }
+                })}
+        }
+        .into_any()
+    };
+    view! {
+        <article class="platform-card" data-platform=platform.slug()>
+            <header>
+                <h3>{platform.label()}</h3>
+                {card.sandbox.then(|| view! { <span class="badge">"Sandbox"</span> })}
+            </header>
+            {body}
+        </article>
+    }
+}
+
+#[component]
+fn ConnectionLine(c: ConnectionView) -> impl IntoView {
+    view! {
+        <div class="connection">
+            <p class="account">
+                <strong>{c.display_name.clone()}</strong>
+                {c.sandbox.then(|| view! { <span class="badge">"Sandbox"</span> })}
+            </p>
+            <p class="status" data-status=c.status.as_str()>
+                {c.status_text.clone()}
+            </p>
+            <p class="meta">
+                {c.last_refreshed_at.map(|t| format!("Last refreshed {}", format::datetime(t)))}
+                {c.access_expires_at.map(|t| format!(" · Access token expires {}", format::datetime(t)))}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn AuditList(events: Vec<AuditView>) -> impl IntoView {
+    (!events.is_empty()).then(|| {
+        view! {
+            <h3>"Recent activity"</h3>
+            <ul class="audit">
+                {events
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <li>
+                                <span class="meta">{format::datetime(e.at)}</span>
+                                " "
+                                {e.kind}
+                                " — "
+                                {e.detail}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_messages() {
+        assert_eq!(
+            outcome_message("connected", "x"),
+            (ToastKind::Success, "Connected X.".into())
+        );
+        assert_eq!(outcome_message("denied", "x").0, ToastKind::Error);
+        assert!(outcome_message("denied", "x").1.contains("declined"));
+        assert!(outcome_message("failed", "nope").1.contains("the platform"));
+    }
+}

@@ -1,0 +1,61 @@
+import { expect, test, type Page } from '@playwright/test';
+
+import {
+  BusinessesPage,
+  DASHBOARD_URL,
+  SignupPage,
+  uniqueBusinessName,
+  uniqueEmail,
+  waitForHydration,
+} from './pages';
+
+/** The X card on a business dashboard. */
+function xCard(page: Page) {
+  return page.locator('article.platform-card[data-platform="x"]');
+}
+
+/** Clicks Connect/Reconnect and lands on the sandbox's consent page. */
+async function openConsent(page: Page, linkName: string) {
+  await xCard(page).getByRole('link', { name: linkName }).click();
+  await expect(page).toHaveURL(/\/sandbox\/x\/i\/oauth2\/authorize\?/);
+  await expect(page.getByRole('heading', { name: 'Authorize Pulseboard to use your account?' })).toBeVisible();
+}
+
+test('connect X through the sandbox: deny once, connect, see the status, disconnect', async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
+  await businesses.createBusiness(uniqueBusinessName());
+  const dashboard = page.url();
+
+  await expect(xCard(page).getByText('Not connected.')).toBeVisible();
+  await expect(xCard(page).getByText('Sandbox')).toBeVisible();
+
+  // Declining consent comes back with a clear toast and no connection.
+  await openConsent(page, 'Connect X');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/oauth=denied&platform=x$/);
+  await waitForHydration(page);
+  await expect(page.getByRole('status').getByText('X: the connection was declined.')).toBeVisible();
+  await expect(xCard(page).getByText('Not connected.')).toBeVisible();
+
+  // Approving connects the sandbox account.
+  await openConsent(page, 'Connect X');
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await expect(page).toHaveURL(/oauth=connected&platform=x$/);
+  expect(page.url()).not.toContain('code=');
+  expect(page.url()).not.toContain('state=');
+  await waitForHydration(page);
+  await expect(page.getByRole('status').getByText('Connected X.')).toBeVisible();
+  await expect(xCard(page).getByText('@pulseboard_demo')).toBeVisible();
+  await expect(xCard(page).locator('.status')).toHaveText('Connected');
+  await expect(page.locator('ul.audit').getByText(/connected — x .*\(@pulseboard_demo\)/)).toBeVisible();
+
+  // Disconnect asks for confirmation, then revokes and removes it.
+  await xCard(page).getByRole('button', { name: 'Disconnect' }).click();
+  await xCard(page).getByRole('button', { name: 'Confirm disconnect' }).click();
+  await expect(page.getByRole('status').getByText('Disconnected.')).toBeVisible();
+  await expect(xCard(page).getByText('Not connected.')).toBeVisible();
+  expect(DASHBOARD_URL.test(dashboard)).toBe(true);
+  await expect(page).toHaveURL(/\/businesses\/[0-9a-f-]{36}/);
+});

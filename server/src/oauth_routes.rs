@@ -1,0 +1,353 @@
+//! REST endpoints for connecting platforms:
+//! `GET /api/v1/oauth/{platform}/authorize?business_id=…` → 303 to the platform,
+//! `GET /api/v1/oauth/{platform}/callback` → 303 back to the business,
+//! `DELETE /api/v1/oauth/{platform}/disconnect?business_id=…`,
+//! `GET /api/v1/oauth/status?business_id=…`.
+//! Same session and tenancy checks as the server functions.
+
+use std::net::SocketAddr;
+
+use app::backend::oauth::transactions::{self, Rejected};
+use app::backend::oauth::{ProviderError, connections, x};
+use app::backend::sessions::{self, ActiveSession};
+use app::backend::{AppState, businesses};
+use app::domain::Platform;
+use app::error::AppError;
+use axum::Json;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{delete, get};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/oauth/status", get(status))
+        .route("/api/v1/oauth/{platform}/authorize", get(authorize))
+        .route("/api/v1/oauth/{platform}/callback", get(callback))
+        .route("/api/v1/oauth/{platform}/disconnect", delete(disconnect))
+}
+
+#[derive(Deserialize)]
+pub struct BusinessQuery {
+    business_id: Uuid,
+}
+
+fn error_json(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(json!({ "error": e }))).into_response()
+}
+
+/// A plain page for a refused callback: says what happened, offers the way back.
+fn page(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connection not completed · Pulseboard</title>
+<link rel="stylesheet" href="/pkg/pulseboard.css"></head><body><main class="container"><section class="card narrow">
+<h1>Connection not completed</h1><p>{}</p><p><a class="button" href="/businesses">Back to your businesses</a></p>
+</section></main></body></html>"#,
+        html_escape(message)
+    );
+    let mut res = (status, Html(body)).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+    );
+    res
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+async fn session(app: &AppState, headers: &HeaderMap) -> Result<Option<ActiveSession>, AppError> {
+    match sessions::token_from_headers(headers) {
+        Some(token) => sessions::resolve(&app.db, &token, &app.sessions).await,
+        None => Ok(None),
+    }
+}
+
+async fn authorize(
+    State(app): State<AppState>,
+    Path(platform): Path<String>,
+    Query(q): Query<BusinessQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(platform) = Platform::parse(&platform) else {
+        return error_json(AppError::NotFound);
+    };
+    let user = match session(&app, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return error_json(e),
+    };
+    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
+        return error_json(e);
+    }
+    let Some(cfg) = app.providers.get(platform) else {
+        return page(
+            StatusCode::CONFLICT,
+            &format!("{} is not configured on this server yet.", platform.label()),
+        );
+    };
+    if let Err(e) = app.limits.check_connect(user.user_id) {
+        return error_json(e);
+    }
+    let return_to = format!("/businesses/{}", q.business_id);
+    let started = match transactions::begin(
+        &app.db,
+        &app.vault,
+        platform,
+        user.user_id,
+        &user.id,
+        q.business_id,
+        &return_to,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return error_json(e),
+    };
+    let url = match platform {
+        Platform::X => x::authorize_url(cfg, &started.state, started.challenge),
+        Platform::LinkedIn | Platform::Meta => unreachable!("only configured platforms reach here"),
+    };
+    match url {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => error_json(AppError::internal(e)),
+    }
+}
+
+async fn callback(
+    State(app): State<AppState>,
+    Path(platform): Path<String>,
+    RawQuery(query): RawQuery,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let mut res = callback_inner(app, platform, query.unwrap_or_default(), peer, headers).await;
+    // The callback URL held a code and state: never leak it onward.
+    res.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn callback_inner(
+    app: AppState,
+    platform: String,
+    query: String,
+    peer: SocketAddr,
+    headers: HeaderMap,
+) -> Response {
+    let Some(platform) = Platform::parse(&platform) else {
+        return page(StatusCode::NOT_FOUND, "Unknown platform.");
+    };
+    if let Err(e) = app.limits.check_callback(peer.ip()) {
+        return page(StatusCode::TOO_MANY_REQUESTS, &e.to_string());
+    }
+    let rejected = |r: Rejected| {
+        tracing::warn!(platform = platform.slug(), reason = ?r, "oauth callback refused");
+        page(StatusCode::BAD_REQUEST, &r.to_string())
+    };
+    let state = match transactions::single_state(&query) {
+        Ok(s) => s,
+        Err(r) => return rejected(r),
+    };
+    let current = match session(&app, &headers).await {
+        Ok(s) => s,
+        Err(e) => return page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let now = Utc::now();
+    let txn = match transactions::consume(
+        &app.db,
+        &app.vault,
+        platform,
+        &state,
+        current.as_ref().map(|s| s.id.as_str()),
+        now,
+    )
+    .await
+    {
+        Ok(Ok(txn)) => txn,
+        Ok(Err(r)) => return rejected(r),
+        Err(e) => return page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    if businesses::get(&app.db, txn.user_id, txn.business_id)
+        .await
+        .is_err()
+    {
+        return rejected(Rejected::UnknownState);
+    }
+    let Some(cfg) = app.providers.get(platform) else {
+        return rejected(Rejected::PlatformMismatch);
+    };
+    let param = |name: &str| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    if let Some(iss) = param("iss") {
+        let expected = url::Url::parse(&cfg.auth_url).map(|u| u.origin().ascii_serialization());
+        if expected.as_deref() != Ok(iss.trim_end_matches('/')) {
+            return rejected(Rejected::PlatformMismatch);
+        }
+    }
+    let back = |outcome: &str| {
+        Redirect::to(&format!(
+            "{}?oauth={outcome}&platform={}",
+            txn.return_to,
+            platform.slug()
+        ))
+        .into_response()
+    };
+    let actor = txn.user_id.to_string();
+    if let Some(error) = param("error") {
+        let class: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(40)
+            .collect();
+        let _ = connections::audit(
+            &app.db,
+            txn.business_id,
+            &actor,
+            "connect_failed",
+            &format!("{}: {class}", platform.slug()),
+        )
+        .await;
+        return back(if class == "access_denied" {
+            "denied"
+        } else {
+            "failed"
+        });
+    }
+    let Some(code) = param("code").filter(|c| !c.is_empty()) else {
+        return back("failed");
+    };
+    let result: Result<_, ProviderError> = async {
+        match platform {
+            Platform::X => {
+                let tokens =
+                    x::exchange_code(cfg, &app.providers.http, &code, &txn.verifier).await?;
+                let account = x::me(cfg, &app.providers.http, &tokens.access_token).await?;
+                Ok(("x", account, tokens))
+            }
+            Platform::LinkedIn | Platform::Meta => {
+                Err(ProviderError::Invalid("not supported".into()))
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok((account_platform, account, tokens)) => {
+            match connections::upsert(
+                &app.db,
+                &app.vault,
+                txn.business_id,
+                account_platform,
+                &account,
+                &tokens,
+                cfg.sandbox,
+                now,
+            )
+            .await
+            {
+                Ok(conn) => {
+                    tracing::info!(platform = platform.slug(), business_id = %txn.business_id, connection_id = %conn.id, "connected");
+                    let _ = connections::audit(
+                        &app.db,
+                        txn.business_id,
+                        &actor,
+                        "connected",
+                        &format!("{} {} ({})", conn.platform, conn.id, conn.display_name),
+                    )
+                    .await;
+                    back("connected")
+                }
+                Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(platform = platform.slug(), business_id = %txn.business_id, error_class = e.class(), "connect failed");
+            let _ = connections::audit(
+                &app.db,
+                txn.business_id,
+                &actor,
+                "connect_failed",
+                &format!("{}: {}", platform.slug(), e.class()),
+            )
+            .await;
+            back("failed")
+        }
+    }
+}
+
+async fn disconnect(
+    State(app): State<AppState>,
+    Path(platform): Path<String>,
+    Query(q): Query<BusinessQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(platform) = Platform::parse(&platform) else {
+        return error_json(AppError::NotFound);
+    };
+    let user = match session(&app, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return error_json(AppError::Unauthorized),
+        Err(e) => return error_json(e),
+    };
+    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
+        return error_json(e);
+    }
+    match connections::disconnect(
+        &app.db,
+        &app.vault,
+        &app.providers,
+        q.business_id,
+        platform,
+        &user.user_id.to_string(),
+    )
+    .await
+    {
+        Ok(n) => Json(json!({
+            "disconnected": n,
+            "revoked_at_platform": platform != Platform::LinkedIn,
+        }))
+        .into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn status(
+    State(app): State<AppState>,
+    Query(q): Query<BusinessQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match session(&app, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return error_json(AppError::Unauthorized),
+        Err(e) => return error_json(e),
+    };
+    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
+        return error_json(e);
+    }
+    match connections::list(&app.db, q.business_id).await {
+        Ok(rows) => Json(json!({
+            "connections": rows.iter().map(connections::view).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => error_json(e),
+    }
+}

@@ -1,0 +1,371 @@
+//! X's OAuth 2.0 as the sandbox plays it: PKCE S256 verified, confidential
+//! client authentication with HTTP Basic, 2-hour access tokens, single-use
+//! rotating refresh tokens, revocation that ends the grant, `GET /2/users/me`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{Fault, Shared, esc, random_token};
+
+pub const CLIENT_ID: &str = "pulseboard-sandbox-x";
+pub const CLIENT_SECRET: &str = "sandbox-x-client-secret";
+const ACCOUNT_ID: &str = "1460000000000000001";
+const USERNAME: &str = "pulseboard_demo";
+
+struct CodeGrant {
+    redirect_uri: String,
+    challenge: String,
+    scope: String,
+}
+
+pub(super) struct Grant {
+    id: u64,
+    scope: String,
+}
+
+#[derive(Default)]
+pub struct XState {
+    codes: HashMap<String, CodeGrant>,
+    access: HashMap<String, (Grant, DateTime<Utc>)>,
+    pub(super) refresh: HashMap<String, Grant>,
+    next_grant: u64,
+    pub token_calls: u64,
+    pub revocations: u64,
+}
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/sandbox/x/i/oauth2/authorize", get(authorize))
+        .route("/sandbox/x/i/oauth2/consent", post(consent))
+        .route("/sandbox/x/2/oauth2/token", post(token))
+        .route("/sandbox/x/2/oauth2/revoke", post(revoke))
+        .route("/sandbox/x/2/users/me", get(me))
+}
+
+#[derive(Deserialize)]
+struct AuthorizeQuery {
+    response_type: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+    scope: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+}
+
+fn error_page(msg: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(format!(
+            "<!doctype html><title>Sandbox error</title><p>{}</p>",
+            esc(msg)
+        )),
+    )
+        .into_response()
+}
+
+async fn authorize(Query(q): Query<AuthorizeQuery>) -> Response {
+    if q.response_type.as_deref() != Some("code") {
+        return error_page("response_type must be code");
+    }
+    if q.client_id.as_deref() != Some(CLIENT_ID) {
+        return error_page("unknown client_id");
+    }
+    if q.code_challenge_method.as_deref() != Some("S256")
+        || q.code_challenge.as_deref().unwrap_or("").len() < 43
+    {
+        return error_page("PKCE with S256 is required");
+    }
+    let (Some(redirect_uri), Some(state)) = (q.redirect_uri, q.state) else {
+        return error_page("redirect_uri and state are required");
+    };
+    let scope = q.scope.unwrap_or_default();
+    let hidden = |name: &str, value: &str| {
+        format!(
+            r#"<input type="hidden" name="{name}" value="{}">"#,
+            esc(value)
+        )
+    };
+    let fields = [
+        hidden("redirect_uri", &redirect_uri),
+        hidden("state", &state),
+        hidden("scope", &scope),
+        hidden("code_challenge", q.code_challenge.as_deref().unwrap_or("")),
+    ]
+    .concat();
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Authorize app · X sandbox</title><link rel="stylesheet" href="/pkg/pulseboard.css"></head>
+<body><main class="container"><section class="card narrow">
+<p class="meta">Pulseboard sandbox · stands in for X</p>
+<h1>Authorize Pulseboard to use your account?</h1>
+<p>Signed in as <strong>@{USERNAME}</strong>. The app asks for: <code>{}</code></p>
+<form method="post" action="/sandbox/x/i/oauth2/consent">{fields}<input type="hidden" name="decision" value="approve">
+<button type="submit" class="button primary">Authorize app</button></form>
+<form method="post" action="/sandbox/x/i/oauth2/consent">{fields}<input type="hidden" name="decision" value="deny">
+<button type="submit" class="button">Cancel</button></form>
+</section></main></body></html>"#,
+        esc(&scope)
+    );
+    let mut res = Html(page).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'"),
+    );
+    res
+}
+
+#[derive(Deserialize)]
+struct Consent {
+    decision: String,
+    redirect_uri: String,
+    state: String,
+    scope: String,
+    code_challenge: String,
+}
+
+fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{q}")
+}
+
+async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
+    if c.decision != "approve" {
+        let to = with_query(
+            &c.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied the request."),
+                ("state", &c.state),
+            ],
+        );
+        return Redirect::to(&to).into_response();
+    }
+    let code = random_token("x-code");
+    s.x.lock().expect("sandbox lock").codes.insert(
+        code.clone(),
+        CodeGrant {
+            redirect_uri: c.redirect_uri.clone(),
+            challenge: c.code_challenge,
+            scope: c.scope,
+        },
+    );
+    Redirect::to(&with_query(
+        &c.redirect_uri,
+        &[("code", &code), ("state", &c.state)],
+    ))
+    .into_response()
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+fn basic_auth_ok(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(b64) = value.strip_prefix("Basic ") else {
+        return false;
+    };
+    STANDARD
+        .decode(b64)
+        .ok()
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .is_some_and(|pair| pair == format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    grant_type: String,
+    code: Option<String>,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+}
+
+async fn token(State(s): State<Shared>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+    s.x.lock().expect("sandbox lock").token_calls += 1;
+    match s.fault("x") {
+        Some(Fault::RateLimit) => {
+            let mut res = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too Many Requests",
+            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            return res;
+        }
+        Some(Fault::ServerError) => {
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_error",
+                "Over capacity",
+            );
+        }
+        Some(Fault::InvalidGrant) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "Value passed for the token was invalid.",
+            );
+        }
+        Some(Fault::Slow) => tokio::time::sleep(Duration::from_secs(3)).await,
+        None => {}
+    }
+    if !basic_auth_ok(&headers) {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Missing valid authorization header",
+        );
+    }
+    let mut x = s.x.lock().expect("sandbox lock");
+    let grant = match f.grant_type.as_str() {
+        "authorization_code" => {
+            let Some(code) = f.code.and_then(|c| x.codes.remove(&c)) else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Value passed for the authorization code was invalid.",
+                );
+            };
+            if f.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "redirect_uri does not match",
+                );
+            }
+            let verifier = f.code_verifier.unwrap_or_default();
+            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if verifier.len() < 43 || computed != code.challenge {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "code_verifier does not match the challenge",
+                );
+            }
+            x.next_grant += 1;
+            Grant {
+                id: x.next_grant,
+                scope: code.scope,
+            }
+        }
+        "refresh_token" => {
+            // Single use: the old refresh token dies here, whatever happens next.
+            let Some(old) = f.refresh_token.and_then(|t| x.refresh.remove(&t)) else {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Value passed for the token was invalid.",
+                );
+            };
+            old
+        }
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "grant_type",
+            );
+        }
+    };
+    let access = random_token("x-at");
+    let offline = grant.scope.split(' ').any(|s| s == "offline.access");
+    let mut body = json!({
+        "token_type": "bearer",
+        "expires_in": 7200,
+        "access_token": access,
+        "scope": grant.scope,
+    });
+    if offline {
+        let refresh = random_token("x-rt");
+        body["refresh_token"] = json!(refresh);
+        x.refresh.insert(
+            refresh,
+            Grant {
+                id: grant.id,
+                scope: grant.scope.clone(),
+            },
+        );
+    }
+    x.access
+        .insert(access, (grant, Utc::now() + chrono::Duration::hours(2)));
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    token: String,
+}
+
+async fn revoke(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    if !basic_auth_ok(&headers) {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Missing valid authorization header",
+        );
+    }
+    let mut x = s.x.lock().expect("sandbox lock");
+    let grant = x
+        .refresh
+        .get(&f.token)
+        .map(|g| g.id)
+        .or_else(|| x.access.get(&f.token).map(|(g, _)| g.id));
+    if let Some(id) = grant {
+        // Revoking either token ends the grant.
+        x.refresh.retain(|_, g| g.id != id);
+        x.access.retain(|_, (g, _)| g.id != id);
+        x.revocations += 1;
+    }
+    (StatusCode::OK, axum::Json(json!({ "revoked": true }))).into_response()
+}
+
+async fn me(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let x = s.x.lock().expect("sandbox lock");
+    match token.and_then(|t| x.access.get(t)) {
+        Some((_, expires)) if *expires > Utc::now() => axum::Json(json!({
+            "data": { "id": ACCOUNT_ID, "name": "Pulseboard Demo", "username": USERNAME }
+        }))
+        .into_response(),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "title": "Unauthorized", "status": 401 })),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,555 @@
+//! Connecting X through the sandbox over real HTTP, and every way a callback
+//! must be refused without a single token-endpoint call.
+
+use std::collections::HashMap;
+
+use app::backend::entities::{audit_events, connections, oauth_transactions};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::harness::*;
+use crate::on_both_databases;
+
+on_both_databases!(
+    connecting_x_stores_only_ciphertext_and_reconnect_updates,
+    refused_callbacks_never_call_the_token_endpoint,
+    denied_consent_is_recorded_without_a_token_call,
+    disconnect_revokes_at_x_and_deletes,
+    token_endpoint_failures_are_classified,
+);
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn token_calls(app: &TestApp) -> u64 {
+    let stats: serde_json::Value = app
+        .client
+        .get(app.url("/sandbox/_stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["x"]["token_calls"].as_u64().unwrap()
+}
+
+async fn revocations(app: &TestApp) -> u64 {
+    let stats: serde_json::Value = app
+        .client
+        .get(app.url("/sandbox/_stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["x"]["revocations"].as_u64().unwrap()
+}
+
+/// Starts a connect: returns the sandbox consent URL the browser is sent to.
+async fn start(app: &TestApp, client: &reqwest::Client, business: &str) -> String {
+    let res = client
+        .get(app.url(&format!("/api/v1/oauth/x/authorize?business_id={business}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let to = location(&res);
+    let q = query_of(&to);
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert!(q["state"].len() >= 43, "256-bit state");
+    assert!(q["scope"].split(' ').any(|s| s == "offline.access"));
+    assert_eq!(q["redirect_uri"], app.url("/api/v1/oauth/x/callback"));
+    to
+}
+
+/// The sandbox consent step: returns the callback URL the platform redirects to.
+async fn consent(
+    app: &TestApp,
+    client: &reqwest::Client,
+    consent_url: &str,
+    decision: &str,
+) -> String {
+    let page = client.get(consent_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Authorize app"));
+    let q = query_of(consent_url);
+    let res = client
+        .post(app.url("/sandbox/x/i/oauth2/consent"))
+        .form(&[
+            ("decision", decision),
+            ("redirect_uri", q["redirect_uri"].as_str()),
+            ("state", q["state"].as_str()),
+            ("scope", q["scope"].as_str()),
+            ("code_challenge", q["code_challenge"].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    location(&res)
+}
+
+/// Follows the callback; returns (status, Location, Referrer-Policy).
+async fn finish(client: &reqwest::Client, callback_url: &str) -> (u16, String, String) {
+    let res = client.get(callback_url).send().await.unwrap();
+    let loc = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let rp = res.headers()["referrer-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (res.status().as_u16(), loc, rp)
+}
+
+async fn owner_with_business(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let client = new_client();
+    app.signup_as(&client, email).await;
+    let id = app.create_business_as(&client, "Acme").await;
+    (client, id)
+}
+
+async fn connections_of(app: &TestApp) -> Vec<connections::Model> {
+    connections::Entity::find().all(&app.db).await.unwrap()
+}
+
+async fn connecting_x_stores_only_ciphertext_and_reconnect_updates(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+
+    let consent_url = start(&app, &client, &business).await;
+    let callback = consent(&app, &client, &consent_url, "approve").await;
+    assert!(callback.starts_with(&app.url("/api/v1/oauth/x/callback?code=")));
+    let (status, to, referrer) = finish(&client, &callback).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        to,
+        format!("/businesses/{business}?oauth=connected&platform=x"),
+        "a clean URL: no code or state"
+    );
+    assert_eq!(referrer, "no-referrer");
+    assert_eq!(token_calls(&app).await, 1);
+    assert_eq!(app.call_as(&client, "auth/me", &[]).await.status, 200);
+
+    let rows = connections_of(&app).await;
+    assert_eq!(rows.len(), 1);
+    let c = &rows[0];
+    assert_eq!(
+        (
+            c.platform.as_str(),
+            c.display_name.as_str(),
+            c.status.as_str()
+        ),
+        ("x", "@pulseboard_demo", "connected")
+    );
+    assert!(c.sandbox && c.refresh_token_ct.is_some());
+    let expires = c.access_expires_at.unwrap() - chrono::Utc::now();
+    assert!(
+        expires > chrono::Duration::minutes(100) && expires < chrono::Duration::minutes(120),
+        "2 h minus skew: {expires}"
+    );
+    assert_eq!(
+        count(&app.db, "oauth_transactions").await,
+        0,
+        "the transaction was consumed"
+    );
+
+    // The status endpoint and server function see it, without tokens.
+    let status: serde_json::Value = client
+        .get(app.url(&format!("/api/v1/oauth/status?business_id={business}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["connections"][0]["display_name"], "@pulseboard_demo");
+    assert!(!status.to_string().contains("x-at-") && !status.to_string().contains("x-rt-"));
+    let overview = app
+        .call_as(
+            &client,
+            "connections/list",
+            &[("business_id", business.as_str())],
+        )
+        .await;
+    assert_eq!(
+        overview.body["cards"][1]["connections"][0]["status"],
+        "Connected"
+    );
+
+    // A dump of every table holds no token value.
+    let dump = dump_database(&app).await;
+    assert!(
+        !dump.contains("x-at-") && !dump.contains("x-rt-"),
+        "plaintext token in the database"
+    );
+
+    // Reconnecting the same account updates the row in place.
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&client, &callback).await.0, 303);
+    let again = connections_of(&app).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, c.id, "same connection, history kept");
+    assert_eq!(again[0].created_at, c.created_at);
+    assert_ne!(again[0].access_token_ct, c.access_token_ct);
+    let kinds: Vec<String> = audit_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "connected").count(), 2);
+    app.stop().await;
+}
+
+/// Every text and binary column of every table, as one string.
+async fn dump_database(app: &TestApp) -> String {
+    let mut out = String::new();
+    for c in connections_of(app).await {
+        out.push_str(&format!("{c:?}"));
+        out.push_str(&String::from_utf8_lossy(&c.access_token_ct));
+        if let Some(r) = &c.refresh_token_ct {
+            out.push_str(&String::from_utf8_lossy(r));
+        }
+    }
+    for e in audit_events::Entity::find().all(&app.db).await.unwrap() {
+        out.push_str(&format!("{e:?}"));
+    }
+    for t in oauth_transactions::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        out.push_str(&format!("{t:?}"));
+    }
+    out
+}
+
+async fn refused_callbacks_never_call_the_token_endpoint(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (alice, business) = owner_with_business(&app, "alice@example.com").await;
+    let bob = new_client();
+    app.signup_as(&bob, "bob@example.com").await;
+    let cb = |q: &str| app.url(&format!("/api/v1/oauth/x/callback?{q}"));
+
+    // Missing, duplicated and unknown state.
+    for q in [
+        "code=abc",
+        "code=abc&state=",
+        "code=abc&state=s1&state=s2",
+        "code=abc&state=never-issued",
+    ] {
+        let (status, _, referrer) = finish(&alice, &cb(q)).await;
+        assert_eq!(status, 400, "{q}");
+        assert_eq!(referrer, "no-referrer");
+    }
+
+    // A real state, redeemed from another session: refused, and burnt.
+    let callback = consent(
+        &app,
+        &alice,
+        &start(&app, &alice, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&bob, &callback).await.0, 400, "foreign session");
+    assert_eq!(
+        finish(&new_client(), &callback).await.0,
+        400,
+        "no session at all"
+    );
+    assert_eq!(
+        finish(&alice, &callback).await.0,
+        400,
+        "a refused state cannot be retried"
+    );
+
+    // Expired.
+    let callback = consent(
+        &app,
+        &alice,
+        &start(&app, &alice, &business).await,
+        "approve",
+    )
+    .await;
+    oauth_transactions::Entity::update_many()
+        .col_expr(
+            oauth_transactions::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(finish(&alice, &callback).await.0, 400, "expired");
+
+    // Mix-up: a state issued for X arriving on LinkedIn's callback.
+    let callback = consent(
+        &app,
+        &alice,
+        &start(&app, &alice, &business).await,
+        "approve",
+    )
+    .await;
+    let mixed = callback.replace("/oauth/x/callback", "/oauth/linkedin/callback");
+    assert_eq!(finish(&alice, &mixed).await.0, 400, "platform mismatch");
+
+    // An issuer that is not X's.
+    let callback = consent(
+        &app,
+        &alice,
+        &start(&app, &alice, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(
+        finish(&alice, &format!("{callback}&iss=https://evil.example"))
+            .await
+            .0,
+        400,
+        "iss mismatch"
+    );
+
+    assert_eq!(
+        token_calls(&app).await,
+        0,
+        "no refused callback reached the token endpoint"
+    );
+
+    // Replay: the first redemption works, the reload does not redeem again.
+    let callback = consent(
+        &app,
+        &alice,
+        &start(&app, &alice, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&alice, &callback).await.0, 303);
+    assert_eq!(finish(&alice, &callback).await.0, 400, "replayed");
+    assert_eq!(token_calls(&app).await, 1);
+    assert!(connections_of(&app).await.len() == 1);
+
+    // Tenancy: Bob cannot start a connect for Alice's business, or read its status.
+    let res = bob
+        .get(app.url(&format!("/api/v1/oauth/x/authorize?business_id={business}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = bob
+        .get(app.url(&format!("/api/v1/oauth/status?business_id={business}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = bob
+        .delete(app.url(&format!(
+            "/api/v1/oauth/x/disconnect?business_id={business}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let r = app
+        .call_as(
+            &bob,
+            "connections/list",
+            &[("business_id", business.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(connections_of(&app).await.len(), 1, "Bob changed nothing");
+    app.stop().await;
+}
+
+async fn denied_consent_is_recorded_without_a_token_call(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "deny",
+    )
+    .await;
+    assert!(query_of(&callback).contains_key("error"));
+    let (status, to, _) = finish(&client, &callback).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (
+            303,
+            format!("/businesses/{business}?oauth=denied&platform=x").as_str()
+        )
+    );
+    assert_eq!(token_calls(&app).await, 0);
+    assert_eq!(count(&app.db, "oauth_transactions").await, 0, "consumed");
+    assert!(connections_of(&app).await.is_empty());
+    let events = audit_events::Entity::find()
+        .filter(audit_events::Column::Kind.eq("connect_failed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].detail, "x: access_denied");
+
+    // Error text from the platform is never reflected unescaped.
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    let state = query_of(&callback)["state"].clone();
+    let hostile = app.url(&format!(
+        "/api/v1/oauth/x/callback?error=%3Cscript%3Ealert(1)%3C/script%3E&state={state}"
+    ));
+    let (status, to, _) = finish(&client, &hostile).await;
+    assert_eq!(status, 303);
+    assert!(to.ends_with("oauth=failed&platform=x"));
+    let detail = audit_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.detail)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!detail.contains('<'));
+    app.stop().await;
+}
+
+async fn disconnect_revokes_at_x_and_deletes(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&client, &callback).await.0, 303);
+
+    let res = client
+        .delete(app.url(&format!(
+            "/api/v1/oauth/x/disconnect?business_id={business}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["disconnected"], 1);
+    assert_eq!(revocations(&app).await, 1, "revoked at X");
+    assert!(
+        connections_of(&app).await.is_empty(),
+        "ciphertext deleted with the row"
+    );
+    let kinds: Vec<String> = audit_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"disconnected".to_owned()));
+
+    // The server function does the same for the UI.
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&client, &callback).await.0, 303);
+    let r = app
+        .call_as(
+            &client,
+            "connections/disconnect",
+            &[("business_id", business.as_str()), ("platform", "x")],
+        )
+        .await;
+    assert_eq!((r.status, r.body.clone()), (200, serde_json::json!(1)));
+    assert_eq!(revocations(&app).await, 2);
+    app.stop().await;
+}
+
+async fn token_endpoint_failures_are_classified(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    for (fault, class) in [
+        ("rate_limit", "rate_limited"),
+        ("server_error", "transient"),
+        ("invalid_grant", "invalid_grant"),
+    ] {
+        app.client
+            .post(app.url(&format!("/sandbox/_faults?platform=x&fault={fault}")))
+            .send()
+            .await
+            .unwrap();
+        let callback = consent(
+            &app,
+            &client,
+            &start(&app, &client, &business).await,
+            "approve",
+        )
+        .await;
+        let (status, to, _) = finish(&client, &callback).await;
+        assert_eq!(status, 303);
+        assert!(to.ends_with("oauth=failed&platform=x"), "{fault}: {to}");
+        let last = audit_events::Entity::find()
+            .filter(audit_events::Column::Kind.eq("connect_failed"))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            last.iter().any(|e| e.detail == format!("x: {class}")),
+            "{fault} → {class}: {last:?}"
+        );
+    }
+    app.client
+        .post(app.url("/sandbox/_faults?platform=x"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        connections_of(&app).await.is_empty(),
+        "no half-saved connection"
+    );
+    app.stop().await;
+}
