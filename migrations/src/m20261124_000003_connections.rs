@@ -34,6 +34,9 @@ impl MigrationTrait for Migration {
                 .col(string_null(Connections::LastErrorClass))
                 .col(timestamp_with_time_zone_null(Connections::LastErrorAt))
                 .col(timestamp_with_time_zone_null(Connections::RateLimitedUntil))
+                .col(timestamp_with_time_zone_null(
+                    Connections::RefreshLeaseUntil,
+                ))
                 .col(boolean(Connections::Sandbox).default(false))
                 .col(integer(Connections::Version).default(0))
                 .col(timestamp_with_time_zone(Connections::CreatedAt))
@@ -117,6 +120,7 @@ enum Connections {
     LastErrorClass,
     LastErrorAt,
     RateLimitedUntil,
+    RefreshLeaseUntil,
     Sandbox,
     Version,
     CreatedAt,

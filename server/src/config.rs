@@ -48,6 +48,8 @@ pub struct Settings {
     pub worker_concurrency: usize,
     /// Cron expression (with seconds) for the housekeeping job.
     pub housekeeping_schedule: String,
+    /// Cron expression (with seconds) for the token-refresh sweep.
+    pub refresh_sweep_schedule: String,
     /// How long shutdown waits for in-flight requests and jobs.
     pub shutdown_grace_seconds: u64,
     /// The token keyring, `id:base64,…`, newest first (`pulseboard keys generate`).
@@ -86,6 +88,7 @@ struct Defaults {
     rate_limits: RateLimitConfig,
     worker_concurrency: usize,
     housekeeping_schedule: &'static str,
+    refresh_sweep_schedule: &'static str,
     shutdown_grace_seconds: u64,
     token_keys_file: &'static str,
     x: PlatformDefaults,
@@ -109,6 +112,7 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
     rate_limits: RateLimitConfig::default(),
     worker_concurrency: 4,
     housekeeping_schedule: "0 */5 * * * *",
+    refresh_sweep_schedule: "30 * * * * *",
     shutdown_grace_seconds: 20,
     token_keys_file: "data/token-keys",
     x: PlatformDefaults {

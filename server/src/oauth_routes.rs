@@ -18,7 +18,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/oauth/{platform}/authorize", get(authorize))
         .route("/api/v1/oauth/{platform}/callback", get(callback))
         .route("/api/v1/oauth/{platform}/disconnect", delete(disconnect))
+        .route("/api/v1/oauth/{platform}/refresh", post(refresh))
 }
 
 #[derive(Deserialize)]
@@ -328,6 +329,69 @@ async fn disconnect(
         .into_response(),
         Err(e) => error_json(e),
     }
+}
+
+/// Refreshes the platform's connections now (single-flight per connection).
+async fn refresh(
+    State(app): State<AppState>,
+    Path(platform): Path<String>,
+    Query(q): Query<BusinessQuery>,
+    headers: HeaderMap,
+) -> Response {
+    use app::backend::oauth::refresh::{self, RefreshError, Refreshed};
+    let Some(platform) = Platform::parse(&platform) else {
+        return error_json(AppError::NotFound);
+    };
+    let user = match session(&app, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return error_json(AppError::Unauthorized),
+        Err(e) => return error_json(e),
+    };
+    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
+        return error_json(e);
+    }
+    let rows = match connections::list(&app.db, q.business_id).await {
+        Ok(rows) => rows,
+        Err(e) => return error_json(e),
+    };
+    let mut results = Vec::new();
+    for row in rows
+        .iter()
+        .filter(|c| connections::account_platforms(platform).contains(&c.platform.as_str()))
+    {
+        match refresh::refresh(&app.db, &app.vault, &app.providers, row.id, true).await {
+            Ok(outcome) => {
+                let (word, version) = match outcome {
+                    Refreshed::Refreshed { version } => ("refreshed", version),
+                    Refreshed::Joined { version } => ("joined", version),
+                    Refreshed::NotDue { version } => ("not_due", version),
+                };
+                results
+                    .push(json!({ "connection_id": row.id, "outcome": word, "version": version }));
+            }
+            Err(RefreshError::Provider(e)) => {
+                let status = match e {
+                    ProviderError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    ProviderError::Transient(_) => StatusCode::BAD_GATEWAY,
+                    _ => StatusCode::CONFLICT,
+                };
+                return (
+                    status,
+                    Json(json!({ "error": e.class(), "connection_id": row.id })),
+                )
+                    .into_response();
+            }
+            Err(RefreshError::Unsupported(why)) => {
+                return (
+                    StatusCode::CONFLICT,
+                    Json(json!({ "error": "unsupported", "reason": why })),
+                )
+                    .into_response();
+            }
+            Err(RefreshError::App(e)) => return error_json(e),
+        }
+    }
+    Json(json!({ "results": results })).into_response()
 }
 
 async fn status(

@@ -51,20 +51,31 @@ impl Application {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
         let queue = JobQueue::setup(&db).await?;
+        let listener = match roles.web {
+            true => Some(TcpListener::bind(settings.site_addr).await?),
+            false => None,
+        };
+        // A worker-only process reaches the sandbox at the configured web address.
+        let bound = match &listener {
+            Some(l) => l.local_addr()?,
+            None => settings.site_addr,
+        };
+        let providers = Arc::new(Providers::new(x_provider(
+            &settings,
+            &settings.public_origin(bound),
+            bound,
+        )));
         let deps = JobDeps {
             db: db.clone(),
             queue,
             node: jobs::node_name(),
             session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
+            vault: vault.clone(),
+            providers: providers.clone(),
         };
-        let (listener, router) = if roles.web {
-            let listener = TcpListener::bind(settings.site_addr).await?;
-            let bound = listener.local_addr()?;
-            let router = router(&settings, db, vault, bound);
-            (Some(listener), Some(router))
-        } else {
-            (None, None)
-        };
+        let router = listener
+            .as_ref()
+            .map(|_| router(&settings, db, vault, providers, bound));
         Ok(Self {
             settings,
             roles,
@@ -125,6 +136,7 @@ pub fn router(
     settings: &Settings,
     db: DatabaseConnection,
     vault: Arc<Keyring>,
+    providers: Arc<Providers>,
     bound: SocketAddr,
 ) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -146,7 +158,7 @@ pub fn router(
         }),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         vault,
-        providers: Arc::new(Providers::new(x_provider(settings, &public_origin, bound))),
+        providers,
     };
     let sec = WebSecurity {
         public_origin: public_origin.into(),

@@ -54,7 +54,9 @@ pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError>
     let slot = DateTime::from_timestamp(tick.get_timestamp() as i64, 0)
         .ok_or_else(|| AbortError::new(std::io::Error::other("tick timestamp out of range")))?;
     if claim(&deps.db, JOB, slot, &deps.node).await? {
-        deps.queue.push(HousekeepingJob { slot }).await?;
+        deps.queue
+            .push(super::Job::Housekeeping(HousekeepingJob { slot }))
+            .await?;
         tracing::info!(job = JOB, %slot, node = %deps.node, "tick claimed; job enqueued");
     } else {
         tracing::debug!(job = JOB, %slot, node = %deps.node, "tick already claimed by another node");

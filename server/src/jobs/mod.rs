@@ -3,6 +3,7 @@
 //! deduplicated in the database, and one Monitor that drains on shutdown.
 
 pub mod housekeeping;
+pub mod refresh;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,6 +20,22 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use housekeeping::HousekeepingJob;
 
+/// Every job Pulseboard queues. Payloads carry ids, never tokens.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    Housekeeping(HousekeepingJob),
+    RefreshConnection { connection_id: uuid::Uuid },
+}
+
+/// The one handler the queue worker runs: dispatches by kind.
+pub async fn run_job(job: Job, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
+    match job {
+        Job::Housekeeping(j) => housekeeping::run(j, deps).await,
+        Job::RefreshConnection { connection_id } => refresh::run(connection_id, deps).await,
+    }
+}
+
 /// Attempts per job before it is marked failed: the first run plus retries.
 pub const MAX_ATTEMPTS: usize = 5;
 const RETRIES: usize = MAX_ATTEMPTS - 1;
@@ -26,11 +43,11 @@ const RETRIES: usize = MAX_ATTEMPTS - 1;
 /// Where jobs are pushed. One variant per database, same behaviour.
 #[derive(Clone)]
 pub enum JobQueue {
-    Postgres(PostgresStorage<HousekeepingJob>),
-    Sqlite(SqliteStorage<HousekeepingJob>),
+    Postgres(PostgresStorage<Job>),
+    Sqlite(SqliteStorage<Job>),
 }
 
-pub const HOUSEKEEPING_QUEUE: &str = "pulseboard.housekeeping";
+pub const QUEUE: &str = "pulseboard.jobs";
 
 impl JobQueue {
     /// Creates apalis' tables (idempotent) and the queue handle.
@@ -42,7 +59,7 @@ impl JobQueue {
                 Ok(JobQueue::Postgres(
                     PostgresStorage::new(pool).with_config(
                         apalis_postgres::Config::default()
-                            .queue(HOUSEKEEPING_QUEUE)
+                            .queue(QUEUE)
                             .heartbeat_interval(Duration::from_secs(10))
                             .missed_heartbeats(3),
                     ),
@@ -55,7 +72,7 @@ impl JobQueue {
                 Ok(JobQueue::Sqlite(
                     SqliteStorage::new(pool).with_config(
                         apalis_sqlite::Config::default()
-                            .queue(HOUSEKEEPING_QUEUE)
+                            .queue(QUEUE)
                             .heartbeat_interval(Duration::from_secs(10))
                             .missed_heartbeats(3),
                     ),
@@ -65,7 +82,7 @@ impl JobQueue {
         }
     }
 
-    pub async fn push(&self, job: HousekeepingJob) -> anyhow::Result<()> {
+    pub async fn push(&self, job: Job) -> anyhow::Result<()> {
         // Storage-side attempts must match in-process retries, or a failed job
         // is fetched again at once up to apalis' default of 25 times.
         let task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS).build();
@@ -86,6 +103,8 @@ pub struct JobDeps {
     /// This process's name in logs and claim rows.
     pub node: String,
     pub session_idle: chrono::Duration,
+    pub vault: std::sync::Arc<app::backend::vault::Keyring>,
+    pub providers: std::sync::Arc<app::backend::oauth::Providers>,
 }
 
 fn backoff() -> ExponentialBackoff {
@@ -119,6 +138,10 @@ pub async fn run(
     let schedule = cron::Schedule::from_str(&settings.housekeeping_schedule).map_err(|e| {
         anyhow::anyhow!("housekeeping_schedule is not a valid cron expression: {e}")
     })?;
+    let sweep_schedule =
+        cron::Schedule::from_str(&settings.refresh_sweep_schedule).map_err(|e| {
+            anyhow::anyhow!("refresh_sweep_schedule is not a valid cron expression: {e}")
+        })?;
     let concurrency = settings.worker_concurrency;
     let node = deps.node.clone();
 
@@ -133,30 +156,41 @@ pub async fn run(
         }
     };
 
-    let monitor = Monitor::new().register(cron_worker);
+    let sweep_worker = {
+        let deps = deps.clone();
+        let node = node.clone();
+        move |_restarts: usize| {
+            WorkerBuilder::new(format!("refresh-sweep-cron-{node}"))
+                .backend(CronScheduler::new(sweep_schedule.clone()))
+                .data(deps.clone())
+                .build(refresh::on_tick)
+        }
+    };
+
+    let monitor = Monitor::new().register(cron_worker).register(sweep_worker);
     let monitor = match deps.queue.clone() {
         JobQueue::Postgres(storage) => {
             let deps = deps.clone();
             let node = node.clone();
             monitor.register(move |_| {
-                WorkerBuilder::new(format!("housekeeping-{node}"))
+                WorkerBuilder::new(format!("jobs-{node}"))
                     .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
                     .data(deps.clone())
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
-                    .build(housekeeping::run)
+                    .build(run_job)
             })
         }
         JobQueue::Sqlite(storage) => {
             let deps = deps.clone();
             let node = node.clone();
             monitor.register(move |_| {
-                WorkerBuilder::new(format!("housekeeping-{node}"))
+                WorkerBuilder::new(format!("jobs-{node}"))
                     .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
                     .data(deps.clone())
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
-                    .build(housekeeping::run)
+                    .build(run_job)
             })
         }
     };

@@ -161,26 +161,26 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 pub async fn spawn_app_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
     let fresh = FreshDb::create(backend).await?;
-    Some(start(fresh, extra).await)
+    Some(start(fresh, extra, false).await)
+}
+
+/// Web and the embedded job worker, as `pulseboard serve` runs them.
+pub async fn spawn_app_with_worker(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
+    let fresh = FreshDb::create(backend).await?;
+    Some(start(fresh, extra, true).await)
 }
 
 /// Serves an existing database (one a test prepared first). The database
 /// stays owned by the caller.
 pub async fn spawn_app_on(fresh: &FreshDb) -> TestApp {
-    start(FreshDb::borrowed(&fresh.url), &[]).await
+    start(FreshDb::borrowed(&fresh.url), &[], false).await
 }
 
-async fn start(fresh: FreshDb, extra: &[(&str, &str)]) -> TestApp {
+async fn start(fresh: FreshDb, extra: &[(&str, &str)], worker: bool) -> TestApp {
     let settings = test_settings(&fresh.url, extra);
-    let app = Application::build(
-        settings,
-        Roles {
-            web: true,
-            worker: false,
-        },
-    )
-    .await
-    .expect("application builds");
+    let app = Application::build(settings, Roles { web: true, worker })
+        .await
+        .expect("application builds");
     let addr = app.local_addr().expect("bound");
     let db = app.db().clone();
     let shutdown = CancellationToken::new();

@@ -27,6 +27,8 @@ pub struct Model {
     pub last_error_class: Option<String>,
     pub last_error_at: Option<DateTimeUtc>,
     pub rate_limited_until: Option<DateTimeUtc>,
+    /// Held by the one process refreshing this connection's tokens.
+    pub refresh_lease_until: Option<DateTimeUtc>,
     pub sandbox: bool,
     /// Bumped on every token write: refreshes compare-and-swap on it.
     pub version: i32,

@@ -26,6 +26,10 @@ fn place<'a>(id: &'a str, business_id: Uuid, column: &'a str) -> Place<'a> {
     }
 }
 
+pub(crate) fn place_of<'a>(id: &'a str, business_id: Uuid, column: &'a str) -> Place<'a> {
+    place(id, business_id, column)
+}
+
 pub fn view(c: &connections::Model) -> ConnectionView {
     let mut v = ConnectionView {
         id: c.id,
@@ -99,6 +103,7 @@ pub async fn upsert(
         last_error_class: Set(None),
         last_error_at: Set(None),
         rate_limited_until: Set(None),
+        refresh_lease_until: Set(None),
         sandbox: Set(sandbox),
         version: Set(existing.as_ref().map(|c| c.version + 1).unwrap_or(0)),
         created_at: Set(existing.as_ref().map(|c| c.created_at).unwrap_or(now)),

@@ -6,6 +6,7 @@
 //! them: the real platforms, or the built-in sandbox.
 
 pub mod connections;
+pub mod refresh;
 pub mod tokens;
 pub mod transactions;
 pub mod x;

@@ -1,0 +1,312 @@
+//! Refreshing a connection's tokens, once, across every process.
+//!
+//! X's refresh tokens are single use: two processes refreshing the same
+//! connection at once is the classic way to lose it. A refresh therefore
+//! takes a lease by compare-and-swap on the row's `version` (portable to
+//! SQLite and Postgres); everyone else waits for the lease to go and then
+//! re-reads the row, using the token its holder obtained.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::connections::{audit, place_of};
+use super::{ProviderError, Providers, x};
+use crate::backend::entities::connections;
+use crate::backend::vault::Keyring;
+use crate::domain::{ConnectionStatus, Platform};
+use crate::error::AppError;
+
+/// How long one refresh may hold the lease before others may take over.
+pub const LEASE: Duration = Duration::seconds(30);
+/// X: refresh only this close to expiry (refreshing early burns the chain).
+pub const X_BUFFER: Duration = Duration::minutes(10);
+/// A forced refresh this soon after the last one reuses it instead.
+pub const RECENT: Duration = Duration::seconds(10);
+
+/// The outcome every caller sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refreshed {
+    /// This call refreshed the tokens.
+    Refreshed { version: i32 },
+    /// Another caller refreshed them while this one waited; its tokens are used.
+    Joined { version: i32 },
+    /// Nothing to do yet (not inside the platform's buffer).
+    NotDue { version: i32 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("this connection cannot be refreshed ({0})")]
+    Unsupported(&'static str),
+}
+
+impl From<sea_orm::DbErr> for RefreshError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        RefreshError::App(e.into())
+    }
+}
+
+/// Whether a connection is inside its platform's refresh buffer.
+pub fn due(c: &connections::Model, now: DateTime<Utc>) -> bool {
+    match (
+        c.platform.as_str(),
+        c.access_expires_at,
+        &c.refresh_token_ct,
+    ) {
+        ("x", Some(at), Some(_)) => at - now <= X_BUFFER,
+        _ => false,
+    }
+}
+
+async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<connections::Model, RefreshError> {
+    connections::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RefreshError::App(AppError::NotFound))
+}
+
+/// Refreshes connection `id` if it is due (or `force`), single-flight.
+pub async fn refresh(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    providers: &Providers,
+    id: Uuid,
+    force: bool,
+) -> Result<Refreshed, RefreshError> {
+    let start = load(db, id).await?;
+    let now = Utc::now();
+    if !force && !due(&start, now) {
+        return Ok(Refreshed::NotDue {
+            version: start.version,
+        });
+    }
+    let leased = start.refresh_lease_until.is_some_and(|t| t > now);
+    if force && !leased && start.last_refreshed_at.is_some_and(|t| now - t < RECENT) {
+        return Ok(Refreshed::Joined {
+            version: start.version,
+        });
+    }
+    if start.platform != "x" {
+        return Err(RefreshError::Unsupported("only X refreshes here so far"));
+    }
+    let Some(cfg) = providers.get(Platform::X) else {
+        return Err(RefreshError::Unsupported("X is not configured"));
+    };
+    // Take the lease: succeeds for exactly one caller holding this version.
+    let taken = connections::Entity::update_many()
+        .col_expr(
+            connections::Column::RefreshLeaseUntil,
+            Expr::value(now + LEASE),
+        )
+        .col_expr(
+            connections::Column::Version,
+            Expr::col(connections::Column::Version).add(1),
+        )
+        .filter(connections::Column::Id.eq(id))
+        .filter(connections::Column::Version.eq(start.version))
+        .filter(
+            connections::Column::RefreshLeaseUntil
+                .is_null()
+                .or(connections::Column::RefreshLeaseUntil.lt(now)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if !taken {
+        return wait_for_other(db, id, start.version).await;
+    }
+    let leased_version = start.version + 1;
+    let id_str = id.to_string();
+    let Some(refresh_ct) = &start.refresh_token_ct else {
+        release(db, id, leased_version).await?;
+        return Err(RefreshError::Unsupported("no refresh token was issued"));
+    };
+    let refresh_token = vault
+        .decrypt(
+            refresh_ct,
+            place_of(&id_str, start.business_id, "refresh_token"),
+        )
+        .map_err(AppError::internal)?;
+    match x::refresh(cfg, &providers.http, &refresh_token).await {
+        Ok(tokens) => {
+            use secrecy::ExposeSecret;
+            let access_ct = vault.encrypt(
+                tokens.access_token.expose_secret(),
+                place_of(&id_str, start.business_id, "access_token"),
+            );
+            // Keep the old refresh token if the answer has none.
+            let refresh_ct = match &tokens.refresh_token {
+                Some(rt) => vault.encrypt(
+                    rt.expose_secret(),
+                    place_of(&id_str, start.business_id, "refresh_token"),
+                ),
+                None => refresh_ct.clone(),
+            };
+            let now = Utc::now();
+            // Tokens, expiry, version and lease in one statement.
+            connections::Entity::update_many()
+                .col_expr(connections::Column::AccessTokenCt, Expr::value(access_ct))
+                .col_expr(
+                    connections::Column::RefreshTokenCt,
+                    Expr::value(Some(refresh_ct)),
+                )
+                .col_expr(connections::Column::KeyId, Expr::value(vault.primary_id()))
+                .col_expr(
+                    connections::Column::AccessExpiresAt,
+                    Expr::value(tokens.expires_at),
+                )
+                .col_expr(connections::Column::LastRefreshedAt, Expr::value(Some(now)))
+                .col_expr(
+                    connections::Column::Status,
+                    Expr::value(ConnectionStatus::Connected.as_str()),
+                )
+                .col_expr(
+                    connections::Column::LastErrorClass,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    connections::Column::RateLimitedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    connections::Column::RefreshLeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    connections::Column::Version,
+                    Expr::value(leased_version + 1),
+                )
+                .col_expr(connections::Column::UpdatedAt, Expr::value(now))
+                .filter(connections::Column::Id.eq(id))
+                .filter(connections::Column::Version.eq(leased_version))
+                .exec(db)
+                .await?;
+            tracing::info!(connection_id = %id, platform = "x", "tokens refreshed");
+            Ok(Refreshed::Refreshed {
+                version: leased_version + 1,
+            })
+        }
+        Err(err) => {
+            // A lost race is not a dead grant: re-read before judging.
+            let current = load(db, id).await?;
+            if current.version != leased_version {
+                return Ok(Refreshed::Joined {
+                    version: current.version,
+                });
+            }
+            record_failure(db, &current, &err).await?;
+            Err(err.into())
+        }
+    }
+}
+
+async fn release(db: &impl ConnectionTrait, id: Uuid, version: i32) -> Result<(), RefreshError> {
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::RefreshLeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(connections::Column::Id.eq(id))
+        .filter(connections::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Someone else holds (or just used) the lease: wait for it, then use their result.
+async fn wait_for_other(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    seen: i32,
+) -> Result<Refreshed, RefreshError> {
+    let deadline = Utc::now() + LEASE + Duration::seconds(5);
+    loop {
+        let row = load(db, id).await?;
+        let leased = row.refresh_lease_until.is_some_and(|t| t > Utc::now());
+        if !leased && row.version > seen {
+            return if row.status == ConnectionStatus::Connected.as_str() {
+                Ok(Refreshed::Joined {
+                    version: row.version,
+                })
+            } else {
+                Err(RefreshError::Provider(ProviderError::NeedsReauth(
+                    row.last_error_class
+                        .unwrap_or_else(|| "refresh failed".into()),
+                )))
+            };
+        }
+        if Utc::now() > deadline {
+            return Err(RefreshError::Provider(ProviderError::Transient(
+                "refresh lease not released".into(),
+            )));
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+}
+
+/// Stores the failure's consequence and releases the lease.
+async fn record_failure(
+    db: &impl ConnectionTrait,
+    c: &connections::Model,
+    err: &ProviderError,
+) -> Result<(), RefreshError> {
+    let now = Utc::now();
+    let (status, until) = match err {
+        ProviderError::NeedsReauth(_) => (ConnectionStatus::NeedsReconnect, None),
+        ProviderError::MissingPermission(_) => (ConnectionStatus::MissingPermission, None),
+        ProviderError::RateLimited { until } => (ConnectionStatus::RateLimited, Some(*until)),
+        ProviderError::Transient(_) | ProviderError::Invalid(_) => (
+            ConnectionStatus::parse(&c.status).unwrap_or(ConnectionStatus::Connected),
+            None,
+        ),
+    };
+    connections::Entity::update_many()
+        .col_expr(connections::Column::Status, Expr::value(status.as_str()))
+        .col_expr(
+            connections::Column::LastErrorClass,
+            Expr::value(Some(err.class())),
+        )
+        .col_expr(connections::Column::LastErrorAt, Expr::value(Some(now)))
+        .col_expr(connections::Column::RateLimitedUntil, Expr::value(until))
+        .col_expr(
+            connections::Column::RefreshLeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            connections::Column::Version,
+            Expr::col(connections::Column::Version).add(1),
+        )
+        .filter(connections::Column::Id.eq(c.id))
+        .filter(connections::Column::Version.eq(c.version))
+        .exec(db)
+        .await?;
+    tracing::warn!(connection_id = %c.id, platform = %c.platform, error_class = err.class(), "token refresh failed");
+    audit(
+        db,
+        c.business_id,
+        "system",
+        "refresh_failed",
+        &format!("{} {}: {}", c.platform, c.id, err.class()),
+    )
+    .await?;
+    if status == ConnectionStatus::NeedsReconnect {
+        audit(
+            db,
+            c.business_id,
+            "system",
+            "needs_reconnect",
+            &format!("{} {}", c.platform, c.id),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Token upkeep: a sweep (once per tick across all nodes) enqueues a
+//! RefreshConnection job for every connection inside its platform's refresh
+//! buffer; the job refreshes single-flight (see `oauth::refresh`).
+
+use apalis::prelude::*;
+use apalis_cron::Tick;
+use app::backend::entities::connections;
+use app::backend::oauth::ProviderError;
+use app::backend::oauth::refresh::{self, RefreshError, Refreshed};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::housekeeping::claim;
+use super::{Job, JobDeps};
+
+pub const JOB: &str = "refresh-sweep";
+
+/// Connections due for a refresh now: connected, inside the buffer, not
+/// rate-limited, not being refreshed.
+pub async fn due(
+    db: &sea_orm::DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    let candidates = connections::Entity::find()
+        .filter(connections::Column::Status.eq("connected"))
+        .filter(connections::Column::RefreshTokenCt.is_not_null())
+        .filter(connections::Column::AccessExpiresAt.lte(now + refresh::X_BUFFER))
+        .all(db)
+        .await?;
+    Ok(candidates
+        .into_iter()
+        .filter(|c| refresh::due(c, now))
+        .filter(|c| c.rate_limited_until.is_none_or(|t| t <= now))
+        .filter(|c| c.refresh_lease_until.is_none_or(|t| t <= now))
+        .map(|c| c.id)
+        .collect())
+}
+
+pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
+    let slot = DateTime::from_timestamp(tick.get_timestamp() as i64, 0)
+        .ok_or_else(|| AbortError::new(std::io::Error::other("tick timestamp out of range")))?;
+    if !claim(&deps.db, JOB, slot, &deps.node).await? {
+        return Ok(());
+    }
+    let ids = due(&deps.db, Utc::now()).await?;
+    for connection_id in &ids {
+        deps.queue
+            .push(Job::RefreshConnection {
+                connection_id: *connection_id,
+            })
+            .await?;
+    }
+    if !ids.is_empty() {
+        tracing::info!(job = JOB, %slot, count = ids.len(), "refreshes enqueued");
+    }
+    Ok(())
+}
+
+/// The RefreshConnection job. A dead grant or a missing connection is final
+/// (no retry); transient trouble returns an error, so apalis retries with backoff.
+pub async fn run(connection_id: Uuid, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
+    match refresh::refresh(&deps.db, &deps.vault, &deps.providers, connection_id, false).await {
+        Ok(Refreshed::Refreshed { .. })
+        | Ok(Refreshed::Joined { .. })
+        | Ok(Refreshed::NotDue { .. }) => Ok(()),
+        Err(RefreshError::Provider(ProviderError::Transient(why))) => {
+            Err(std::io::Error::other(format!("transient: {why}")).into())
+        }
+        Err(e) => {
+            tracing::warn!(connection_id = %connection_id, error = %e, "refresh job ended without retry");
+            Err(AbortError::new(std::io::Error::other(e.to_string())).into())
+        }
+    }
+}
