@@ -6,6 +6,7 @@ mod cli;
 mod harness;
 mod jobs;
 mod keys;
+mod leaks;
 mod oauth;
 mod tenancy;
 mod web;

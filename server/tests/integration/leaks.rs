@@ -1,0 +1,150 @@
+//! No secret reaches a log line: the real binary, JSON logs at debug level,
+//! through connect, refresh and a failing refresh.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::harness::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
+    let fresh = FreshDb::create(Backend::Sqlite).await.unwrap();
+    let keys = test_keys();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulseboard"))
+        .args(["serve", "--no-worker"])
+        .env("DATABASE_URL", &fresh.url)
+        .env("PULSEBOARD_CONFIG", "/nonexistent/Leptos.toml")
+        .env("PULSEBOARD_SITE_ADDR", "127.0.0.1:0")
+        .env("PULSEBOARD_LOG_FORMAT", "json")
+        .env(
+            "PULSEBOARD_LOG_LEVEL",
+            "debug,hyper=info,h2=info,rustls=info",
+        )
+        .env("PULSEBOARD_TOKEN_KEYS", &keys)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(url) = line.strip_prefix("Pulseboard is running at ") {
+            break url.to_owned();
+        }
+    };
+    let url = |p: &str| format!("{base}{p}");
+    let client = new_client();
+    let r = client
+        .post(url("/api/fn/auth/signup"))
+        .form(&[("email", "leak@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let session_cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let business: serde_json::Value = client
+        .post(url("/api/fn/businesses/create"))
+        .form(&[("name", "Leak Test"), ("timezone", "UTC")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let business = business["id"].as_str().unwrap().to_owned();
+
+    // Connect through the sandbox, keeping every secret we see.
+    let mut secrets = vec![
+        session_cookie.split('=').nth(1).unwrap().to_owned(),
+        PASSWORD.to_owned(),
+    ];
+    let res = client
+        .get(url(&format!(
+            "/api/v1/oauth/x/authorize?business_id={business}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let consent_url = res.headers()["location"].to_str().unwrap().to_owned();
+    let q: std::collections::HashMap<String, String> = url::Url::parse(&consent_url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    secrets.push(q["state"].clone());
+    secrets.push(q["code_challenge"].clone());
+    let res = client
+        .post(url("/sandbox/x/i/oauth2/consent"))
+        .form(&[
+            ("decision", "approve"),
+            ("redirect_uri", q["redirect_uri"].as_str()),
+            ("state", q["state"].as_str()),
+            ("scope", q["scope"].as_str()),
+            ("code_challenge", q["code_challenge"].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let callback = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    secrets.push(code);
+    assert_eq!(client.get(&callback).send().await.unwrap().status(), 303);
+
+    // A refresh, then a failing one. A refresh within 10 s of the last reuses
+    // it, so each waits that out.
+    let refresh = url(&format!("/api/v1/oauth/x/refresh?business_id={business}"));
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    assert_eq!(client.post(&refresh).send().await.unwrap().status(), 200);
+    client
+        .post(url("/sandbox/_faults?platform=x&fault=invalid_grant"))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    assert_eq!(client.post(&refresh).send().await.unwrap().status(), 409);
+
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let stdout: Vec<String> = lines.map_while(Result::ok).collect();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    child.wait().unwrap();
+    let log = format!("{}\n{stderr}", stdout.join("\n"));
+    assert!(
+        log.contains("tokens refreshed") && log.contains("token refresh failed"),
+        "the flow ran: {log}"
+    );
+
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret reached the log: {secret}"
+        );
+    }
+    // Whatever the sandbox minted: access tokens, refresh tokens, codes.
+    for prefix in [
+        "x-at-",
+        "x-rt-",
+        "x-code-",
+        "sandbox-x-client-secret",
+        "code_verifier=",
+    ] {
+        assert!(!log.contains(prefix), "{prefix}… reached the log");
+    }
+    // The token keys themselves.
+    assert!(!log.contains(keys.split(':').nth(1).unwrap()));
+}
