@@ -58,6 +58,8 @@ pub struct Settings {
     pub token_keys_file: String,
     /// X (Twitter) app registration; `TWITTER_CLIENT_ID` etc. also work.
     pub x: PlatformSettings,
+    /// LinkedIn app registration; `LINKEDIN_CLIENT_ID` etc. also work.
+    pub linkedin: PlatformSettings,
     /// Serve the built-in platform sandbox. Unset: on in development for each
     /// platform without a client id, never in production.
     pub sandbox: Option<bool>,
@@ -71,6 +73,7 @@ pub struct PlatformSettings {
     pub client_secret: Option<SecretString>,
     pub redirect_uri: Option<String>,
     pub auth_url: String,
+    pub token_url: String,
     pub api_url: String,
 }
 
@@ -92,11 +95,13 @@ struct Defaults {
     shutdown_grace_seconds: u64,
     token_keys_file: &'static str,
     x: PlatformDefaults,
+    linkedin: PlatformDefaults,
 }
 
 #[derive(Serialize)]
 struct PlatformDefaults {
     auth_url: &'static str,
+    token_url: &'static str,
     api_url: &'static str,
 }
 
@@ -117,7 +122,13 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
     token_keys_file: "data/token-keys",
     x: PlatformDefaults {
         auth_url: "https://x.com/i/oauth2/authorize",
+        token_url: "https://api.x.com/2/oauth2/token",
         api_url: "https://api.x.com",
+    },
+    linkedin: PlatformDefaults {
+        auth_url: "https://www.linkedin.com/oauth/v2/authorization",
+        token_url: "https://www.linkedin.com/oauth/v2/accessToken",
+        api_url: "https://api.linkedin.com",
     },
 };
 
@@ -155,6 +166,21 @@ impl Settings {
                     .map(|_| "database_url".into()),
             )
             // The names platform docs and other tools use.
+            .merge(
+                Env::raw()
+                    .only(&[
+                        "LINKEDIN_CLIENT_ID",
+                        "LINKEDIN_CLIENT_SECRET",
+                        "LINKEDIN_REDIRECT_URI",
+                    ])
+                    .map(|k| {
+                        format!(
+                            "linkedin.{}",
+                            k.as_str().trim_start_matches("LINKEDIN_").to_lowercase()
+                        )
+                        .into()
+                    }),
+            )
             .merge(
                 Env::raw()
                     .only(&[
@@ -327,10 +353,24 @@ mod tests {
             jail.clear_env();
             jail.set_env("TWITTER_CLIENT_ID", "abc");
             jail.set_env("TWITTER_CLIENT_SECRET", "shh-secret");
+            jail.set_env("LINKEDIN_CLIENT_ID", "li-abc");
+            jail.set_env(
+                "LINKEDIN_REDIRECT_URI",
+                "https://pulse.example.com/api/v1/oauth/linkedin/callback",
+            );
             jail.set_env("PULSEBOARD_X__API_URL", "http://127.0.0.1:9/x");
             let s =
                 Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
             assert_eq!(s.x.client_id.as_deref(), Some("abc"));
+            assert_eq!(s.linkedin.client_id.as_deref(), Some("li-abc"));
+            assert_eq!(
+                s.linkedin.redirect_uri.as_deref(),
+                Some("https://pulse.example.com/api/v1/oauth/linkedin/callback")
+            );
+            assert_eq!(
+                s.linkedin.token_url,
+                "https://www.linkedin.com/oauth/v2/accessToken"
+            );
             assert_eq!(
                 s.x.client_secret.as_ref().unwrap().expose_secret(),
                 "shh-secret"

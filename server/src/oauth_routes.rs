@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 
 use app::backend::oauth::transactions::{self, Rejected};
-use app::backend::oauth::{ProviderError, connections, x};
+use app::backend::oauth::{ProviderError, connections, linkedin, x};
 use app::backend::sessions::{self, ActiveSession};
 use app::backend::{AppState, businesses};
 use app::domain::Platform;
@@ -119,7 +119,8 @@ async fn authorize(
     };
     let url = match platform {
         Platform::X => x::authorize_url(cfg, &started.state, started.challenge),
-        Platform::LinkedIn | Platform::Meta => unreachable!("only configured platforms reach here"),
+        Platform::LinkedIn => linkedin::authorize_url(cfg, &started.state, started.challenge),
+        Platform::Meta => unreachable!("only configured platforms reach here"),
     };
     match url {
         Ok(url) => Redirect::to(&url).into_response(),
@@ -228,11 +229,11 @@ async fn callback_inner(
             &format!("{}: {class}", platform.slug()),
         )
         .await;
-        return back(if class == "access_denied" {
-            "denied"
-        } else {
-            "failed"
-        });
+        let declined = matches!(
+            class.as_str(),
+            "access_denied" | "user_cancelled_authorize" | "user_cancelled_login"
+        );
+        return back(if declined { "denied" } else { "failed" });
     }
     let Some(code) = param("code").filter(|c| !c.is_empty()) else {
         return back("failed");
@@ -245,9 +246,13 @@ async fn callback_inner(
                 let account = x::me(cfg, &app.providers.http, &tokens.access_token).await?;
                 Ok(("x", account, tokens))
             }
-            Platform::LinkedIn | Platform::Meta => {
-                Err(ProviderError::Invalid("not supported".into()))
+            Platform::LinkedIn => {
+                let tokens =
+                    linkedin::exchange_code(cfg, &app.providers.http, &code, &txn.verifier).await?;
+                let account = linkedin::me(cfg, &app.providers.http, &tokens.access_token).await?;
+                Ok(("linkedin", account, tokens))
             }
+            Platform::Meta => Err(ProviderError::Invalid("not supported".into())),
         }
     }
     .await;

@@ -60,11 +60,11 @@ impl Application {
             Some(l) => l.local_addr()?,
             None => settings.site_addr,
         };
-        let providers = Arc::new(Providers::new(x_provider(
-            &settings,
-            &settings.public_origin(bound),
-            bound,
-        )));
+        let origin = settings.public_origin(bound);
+        let providers = Arc::new(Providers::new(
+            provider(&settings, &settings.x, "x", &origin, bound),
+            provider(&settings, &settings.linkedin, "linkedin", &origin, bound),
+        ));
         let deps = JobDeps {
             db: db.clone(),
             queue,
@@ -206,25 +206,27 @@ pub fn router(
         .with_state(state)
 }
 
-/// X's client: real credentials when configured, else the sandbox (when
-/// enabled), else none (the UI says it is not configured).
-fn x_provider(
+/// A platform's client: real credentials when configured, else the sandbox
+/// (when enabled), else none (the UI says it is not configured).
+fn provider(
     settings: &Settings,
+    platform: &crate::config::PlatformSettings,
+    slug: &str,
     public_origin: &str,
     bound: SocketAddr,
 ) -> Option<ProviderSettings> {
-    let x = &settings.x;
-    let redirect_uri = x
+    let redirect_uri = platform
         .redirect_uri
         .clone()
-        .unwrap_or_else(|| format!("{public_origin}/api/v1/oauth/x/callback"));
-    match (&x.client_id, &x.client_secret) {
+        .unwrap_or_else(|| format!("{public_origin}/api/v1/oauth/{slug}/callback"));
+    match (&platform.client_id, &platform.client_secret) {
         (Some(id), Some(secret)) => Some(ProviderSettings {
             client_id: id.clone(),
             client_secret: secret.clone(),
             redirect_uri,
-            auth_url: x.auth_url.clone(),
-            api_url: x.api_url.clone(),
+            auth_url: platform.auth_url.clone(),
+            token_url: platform.token_url.clone(),
+            api_url: platform.api_url.clone(),
             sandbox: false,
         }),
         _ if settings.sandbox_enabled() => {
@@ -234,13 +236,11 @@ fn x_provider(
             } else {
                 bound
             };
+            let sandbox =
+                crate::sandbox::endpoints(slug, public_origin, &format!("http://{local}"))?;
             Some(ProviderSettings {
-                client_id: crate::sandbox::x::CLIENT_ID.to_owned(),
-                client_secret: crate::sandbox::x::CLIENT_SECRET.to_owned().into(),
                 redirect_uri,
-                auth_url: format!("{public_origin}/sandbox/x/i/oauth2/authorize"),
-                api_url: format!("http://{local}/sandbox/x"),
-                sandbox: true,
+                ..sandbox
             })
         }
         _ => None,

@@ -6,6 +6,7 @@
 //! `GET /sandbox/_stats` counts token-endpoint calls; `POST
 //! /sandbox/_faults?platform=x&fault=…` injects failures for tests and demos.
 
+pub mod linkedin;
 pub mod x;
 
 use std::collections::HashMap;
@@ -39,6 +40,7 @@ pub enum Fault {
 #[derive(Default)]
 pub struct Sandbox {
     pub x: Mutex<x::XState>,
+    pub linkedin: Mutex<linkedin::LinkedInState>,
     faults: Mutex<HashMap<String, Fault>>,
 }
 
@@ -81,13 +83,16 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/sandbox/_stats", get(stats))
         .route("/sandbox/_faults", post(set_fault))
         .merge(x::routes())
+        .merge(linkedin::routes())
         .with_state(state)
 }
 
 async fn stats(State(s): State<Shared>) -> impl IntoResponse {
     let x = s.x.lock().expect("sandbox lock");
+    let li = s.linkedin.lock().expect("sandbox lock");
     Json(json!({
         "x": { "token_calls": x.token_calls, "revocations": x.revocations, "live_refresh_tokens": x.refresh.len() },
+        "linkedin": { "token_calls": li.token_calls },
     }))
 }
 
@@ -104,4 +109,104 @@ async fn set_fault(State(s): State<Shared>, Query(q): Query<FaultQuery>) -> impl
         None => faults.remove(&q.platform),
     };
     StatusCode::NO_CONTENT
+}
+
+/// The sandbox's endpoints for a platform, as a provider configuration.
+pub fn endpoints(
+    slug: &str,
+    public_origin: &str,
+    local_origin: &str,
+) -> Option<app::backend::oauth::ProviderSettings> {
+    let (client_id, secret, auth, token, api) = match slug {
+        "x" => (
+            x::CLIENT_ID,
+            x::CLIENT_SECRET,
+            "/sandbox/x/i/oauth2/authorize",
+            "/sandbox/x/2/oauth2/token",
+            "/sandbox/x",
+        ),
+        "linkedin" => (
+            linkedin::CLIENT_ID,
+            linkedin::CLIENT_SECRET,
+            "/sandbox/linkedin/oauth/v2/authorization",
+            "/sandbox/linkedin/oauth/v2/accessToken",
+            "/sandbox/linkedin",
+        ),
+        _ => return None,
+    };
+    Some(app::backend::oauth::ProviderSettings {
+        client_id: client_id.to_owned(),
+        client_secret: secret.to_owned().into(),
+        redirect_uri: String::new(),
+        auth_url: format!("{public_origin}{auth}"),
+        token_url: format!("{local_origin}{token}"),
+        api_url: format!("{local_origin}{api}"),
+        sandbox: true,
+    })
+}
+
+/// `uri` with `pairs` appended to its query.
+pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{q}")
+}
+
+/// An RFC 6749 error body.
+pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> axum::response::Response {
+    (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+/// Whether `verifier` hashes (S256) to `challenge`.
+pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    use sha2::Digest;
+    verifier.len() >= 43
+        && URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes())) == challenge
+}
+
+/// The consent page: approve or deny, with the request's fields carried along.
+pub fn consent_page(
+    platform: &str,
+    account: &str,
+    scope: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let hidden: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                r#"<input type="hidden" name="{name}" value="{}">"#,
+                esc(value)
+            )
+        })
+        .collect();
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Authorize app · {platform} sandbox</title><link rel="stylesheet" href="/pkg/pulseboard.css"></head>
+<body><main class="container"><section class="card narrow">
+<p class="meta">Pulseboard sandbox · stands in for {platform}</p>
+<h1>Authorize Pulseboard to use your account?</h1>
+<p>Signed in as <strong>{}</strong>. The app asks for: <code>{}</code></p>
+<form method="post" action="{action}">{hidden}<input type="hidden" name="decision" value="approve">
+<button type="submit" class="button primary">Authorize app</button></form>
+<form method="post" action="{action}">{hidden}<input type="hidden" name="decision" value="deny">
+<button type="submit" class="button">Cancel</button></form>
+</section></main></body></html>"#,
+        esc(account),
+        esc(scope)
+    );
+    let mut res = axum::response::Html(page).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'"),
+    );
+    res
 }

@@ -12,13 +12,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use super::{Fault, Shared, esc, random_token};
+use super::{Fault, Shared, esc, oauth_error, random_token, with_query};
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-x";
 pub const CLIENT_SECRET: &str = "sandbox-x-client-secret";
@@ -93,39 +92,18 @@ async fn authorize(Query(q): Query<AuthorizeQuery>) -> Response {
         return error_page("redirect_uri and state are required");
     };
     let scope = q.scope.unwrap_or_default();
-    let hidden = |name: &str, value: &str| {
-        format!(
-            r#"<input type="hidden" name="{name}" value="{}">"#,
-            esc(value)
-        )
-    };
-    let fields = [
-        hidden("redirect_uri", &redirect_uri),
-        hidden("state", &state),
-        hidden("scope", &scope),
-        hidden("code_challenge", q.code_challenge.as_deref().unwrap_or("")),
-    ]
-    .concat();
-    let page = format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Authorize app · X sandbox</title><link rel="stylesheet" href="/pkg/pulseboard.css"></head>
-<body><main class="container"><section class="card narrow">
-<p class="meta">Pulseboard sandbox · stands in for X</p>
-<h1>Authorize Pulseboard to use your account?</h1>
-<p>Signed in as <strong>@{USERNAME}</strong>. The app asks for: <code>{}</code></p>
-<form method="post" action="/sandbox/x/i/oauth2/consent">{fields}<input type="hidden" name="decision" value="approve">
-<button type="submit" class="button primary">Authorize app</button></form>
-<form method="post" action="/sandbox/x/i/oauth2/consent">{fields}<input type="hidden" name="decision" value="deny">
-<button type="submit" class="button">Cancel</button></form>
-</section></main></body></html>"#,
-        esc(&scope)
-    );
-    let mut res = Html(page).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'"),
-    );
-    res
+    super::consent_page(
+        "X",
+        &format!("@{USERNAME}"),
+        &scope,
+        "/sandbox/x/i/oauth2/consent",
+        &[
+            ("redirect_uri", &redirect_uri),
+            ("state", &state),
+            ("scope", &scope),
+            ("code_challenge", q.code_challenge.as_deref().unwrap_or("")),
+        ],
+    )
 }
 
 #[derive(Deserialize)]
@@ -135,14 +113,6 @@ struct Consent {
     state: String,
     scope: String,
     code_challenge: String,
-}
-
-fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
-    let q: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let sep = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{sep}{q}")
 }
 
 async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
@@ -171,14 +141,6 @@ async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
         &[("code", &code), ("state", &c.state)],
     ))
     .into_response()
-}
-
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "error": error, "error_description": description })),
-    )
-        .into_response()
 }
 
 fn basic_auth_ok(headers: &HeaderMap) -> bool {
@@ -261,9 +223,7 @@ async fn token(State(s): State<Shared>, headers: HeaderMap, Form(f): Form<TokenF
                     "redirect_uri does not match",
                 );
             }
-            let verifier = f.code_verifier.unwrap_or_default();
-            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-            if verifier.len() < 43 || computed != code.challenge {
+            if !super::pkce_matches(&f.code_verifier.unwrap_or_default(), &code.challenge) {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",

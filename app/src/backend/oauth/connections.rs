@@ -97,7 +97,9 @@ pub async fn upsert(
         refresh_token_ct: Set(refresh_ct),
         key_id: Set(vault.primary_id().to_owned()),
         access_expires_at: Set(tokens.expires_at),
-        refresh_expires_at: Set(existing.as_ref().and_then(|c| c.refresh_expires_at)),
+        refresh_expires_at: Set(tokens
+            .refresh_expires_at
+            .or_else(|| existing.as_ref().and_then(|c| c.refresh_expires_at))),
         data_access_expires_at: Set(None),
         last_refreshed_at: Set(Some(now)),
         last_error_class: Set(None),
@@ -120,6 +122,7 @@ pub async fn upsert(
                     connections::Column::RefreshTokenCt,
                     connections::Column::KeyId,
                     connections::Column::AccessExpiresAt,
+                    connections::Column::RefreshExpiresAt,
                     connections::Column::LastRefreshedAt,
                     connections::Column::LastErrorClass,
                     connections::Column::LastErrorAt,

@@ -6,6 +6,7 @@
 //! them: the real platforms, or the built-in sandbox.
 
 pub mod connections;
+pub mod linkedin;
 pub mod refresh;
 pub mod tokens;
 pub mod transactions;
@@ -28,7 +29,9 @@ pub struct ProviderSettings {
     pub redirect_uri: String,
     /// Where the browser is sent to consent.
     pub auth_url: String,
-    /// Base of the token, revoke and data endpoints.
+    /// The token endpoint (code exchange and refresh).
+    pub token_url: String,
+    /// Base of the revoke and data endpoints.
     pub api_url: String,
     /// Served by Pulseboard's own sandbox (shown as such in the UI).
     #[serde(default)]
@@ -40,20 +43,23 @@ pub struct ProviderSettings {
 pub struct Providers {
     pub http: reqwest::Client,
     pub x: Option<ProviderSettings>,
+    pub linkedin: Option<ProviderSettings>,
 }
 
 impl Providers {
-    pub fn new(x: Option<ProviderSettings>) -> Self {
+    pub fn new(x: Option<ProviderSettings>, linkedin: Option<ProviderSettings>) -> Self {
         Self {
             http: http_client(),
             x,
+            linkedin,
         }
     }
 
     pub fn get(&self, platform: Platform) -> Option<&ProviderSettings> {
         match platform {
             Platform::X => self.x.as_ref(),
-            Platform::LinkedIn | Platform::Meta => None,
+            Platform::LinkedIn => self.linkedin.as_ref(),
+            Platform::Meta => None,
         }
     }
 }

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter}
 use uuid::Uuid;
 
 use super::connections::{audit, place_of};
-use super::{ProviderError, Providers, x};
+use super::{ProviderError, Providers, linkedin, x};
 use crate::backend::entities::connections;
 use crate::backend::vault::Keyring;
 use crate::domain::{ConnectionStatus, Platform};
@@ -24,6 +24,8 @@ use crate::error::AppError;
 pub const LEASE: Duration = Duration::seconds(30);
 /// X: refresh only this close to expiry (refreshing early burns the chain).
 pub const X_BUFFER: Duration = Duration::minutes(10);
+/// LinkedIn: refresh a week before the 60-day expiry (when a refresh token exists).
+pub const LINKEDIN_BUFFER: Duration = Duration::days(7);
 /// A forced refresh this soon after the last one reuses it instead.
 pub const RECENT: Duration = Duration::seconds(10);
 
@@ -94,11 +96,17 @@ pub async fn refresh(
             version: start.version,
         });
     }
-    if start.platform != "x" {
-        return Err(RefreshError::Unsupported("only X refreshes here so far"));
-    }
-    let Some(cfg) = providers.get(Platform::X) else {
-        return Err(RefreshError::Unsupported("X is not configured"));
+    let platform = match start.platform.as_str() {
+        "x" => Platform::X,
+        "linkedin" => Platform::LinkedIn,
+        _ => {
+            return Err(RefreshError::Unsupported(
+                "Meta tokens cannot be refreshed: reconnect",
+            ));
+        }
+    };
+    let Some(cfg) = providers.get(platform) else {
+        return Err(RefreshError::Unsupported("the platform is not configured"));
     };
     // Take the lease: succeeds for exactly one caller holding this version.
     let taken = connections::Entity::update_many()
@@ -136,7 +144,11 @@ pub async fn refresh(
             place_of(&id_str, start.business_id, "refresh_token"),
         )
         .map_err(AppError::internal)?;
-    match x::refresh(cfg, &providers.http, &refresh_token).await {
+    let answer = match platform {
+        Platform::X => x::refresh(cfg, &providers.http, &refresh_token).await,
+        _ => linkedin::refresh(cfg, &providers.http, &refresh_token).await,
+    };
+    match answer {
         Ok(tokens) => {
             use secrecy::ExposeSecret;
             let access_ct = vault.encrypt(
@@ -190,7 +202,7 @@ pub async fn refresh(
                 .filter(connections::Column::Version.eq(leased_version))
                 .exec(db)
                 .await?;
-            tracing::info!(connection_id = %id, platform = "x", "tokens refreshed");
+            tracing::info!(connection_id = %id, platform = platform.slug(), "tokens refreshed");
             Ok(Refreshed::Refreshed {
                 version: leased_version + 1,
             })

@@ -16,6 +16,8 @@ pub struct TokenSet {
     pub access_token: SecretString,
     pub refresh_token: Option<SecretString>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// LinkedIn: when the refresh token itself dies (refreshing does not extend it).
+    pub refresh_expires_at: Option<DateTime<Utc>>,
     pub scopes: String,
 }
 
@@ -25,6 +27,7 @@ struct Raw {
     token_type: Option<String>,
     expires_in: Option<serde_json::Value>,
     refresh_token: Option<String>,
+    refresh_token_expires_in: Option<i64>,
     scope: Option<String>,
 }
 
@@ -68,6 +71,10 @@ pub fn parse_token_response(
             .filter(|t| !t.is_empty())
             .map(SecretString::from),
         expires_at: expires_in.map(|s| now + Duration::seconds(s) - EXPIRY_SKEW),
+        refresh_expires_at: raw
+            .refresh_token_expires_in
+            .filter(|s| *s > 0)
+            .map(|s| now + Duration::seconds(s) - EXPIRY_SKEW),
         scopes: raw.scope.unwrap_or_default(),
     })
 }

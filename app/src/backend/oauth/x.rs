@@ -16,10 +16,6 @@ use super::{Account, ProviderError, ProviderSettings};
 /// The minimum that reads analytics and keeps working (`offline.access`).
 pub const SCOPES: &[&str] = &["tweet.read", "users.read", "offline.access"];
 
-fn token_url(cfg: &ProviderSettings) -> String {
-    format!("{}/2/oauth2/token", cfg.api_url.trim_end_matches('/'))
-}
-
 /// The consent URL: `response_type=code`, S256 challenge, our `state`,
 /// the configured redirect URI.
 pub fn authorize_url(
@@ -52,7 +48,7 @@ async fn token_request(
     form: &[(&str, &str)],
 ) -> Result<TokenSet, ProviderError> {
     let res = http
-        .post(token_url(cfg))
+        .post(&cfg.token_url)
         .basic_auth(&cfg.client_id, Some(cfg.client_secret.expose_secret()))
         .form(form)
         .send()
@@ -77,7 +73,7 @@ async fn token_request(
 }
 
 /// A transport error's kind, never its URL or body.
-fn transport(e: &reqwest::Error) -> String {
+pub(super) fn transport(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timeout".into()
     } else if e.is_connect() {
@@ -215,6 +211,7 @@ mod tests {
             client_secret: SecretString::from("secret".to_owned()),
             redirect_uri: "https://pulse.example.com/api/v1/oauth/x/callback".into(),
             auth_url: "https://x.com/i/oauth2/authorize".into(),
+            token_url: "https://api.x.com/2/oauth2/token".into(),
             api_url: "https://api.x.com".into(),
             sandbox: false,
         };
