@@ -60,6 +60,85 @@ pub fn new_key_id() -> String {
 /// Re-encrypts every ciphertext not made with the primary key, in batches,
 /// reporting progress. Safe to interrupt and re-run: finished rows are skipped.
 pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring, batch: u64) -> anyhow::Result<u64> {
+    let rotated = rotate_connections(db, keyring, batch).await?
+        + rotate_transactions(db, keyring, batch).await?;
+    println!(
+        "done: {rotated} ciphertext(s) now use key {}",
+        keyring.primary_id()
+    );
+    Ok(rotated)
+}
+
+/// Connections record their key id, so rows still on an old key are found
+/// directly. Each row is rewritten only if its version is unchanged: a
+/// concurrent refresh wins (and seals with the new key anyway).
+async fn rotate_connections(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    batch: u64,
+) -> anyhow::Result<u64> {
+    use app::backend::entities::connections;
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    let mut rotated = 0u64;
+    loop {
+        let rows = connections::Entity::find()
+            .filter(connections::Column::KeyId.ne(keyring.primary_id()))
+            .order_by_asc(connections::Column::Id)
+            .limit(batch)
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut progress = 0u64;
+        for row in &rows {
+            let id = row.id.to_string();
+            let place = |column: &'static str| Place {
+                table: "connections",
+                column,
+                row_id: &id,
+                business_id: row.business_id,
+            };
+            let access = keyring.reencrypt(&row.access_token_ct, place("access_token"))?;
+            let refresh = match &row.refresh_token_ct {
+                Some(ct) => Some(keyring.reencrypt(ct, place("refresh_token"))?),
+                None => None,
+            };
+            let updated = connections::Entity::update_many()
+                .col_expr(connections::Column::AccessTokenCt, Expr::value(access))
+                .col_expr(connections::Column::RefreshTokenCt, Expr::value(refresh))
+                .col_expr(
+                    connections::Column::KeyId,
+                    Expr::value(keyring.primary_id()),
+                )
+                .col_expr(
+                    connections::Column::Version,
+                    Expr::col(connections::Column::Version).add(1),
+                )
+                .filter(connections::Column::Id.eq(row.id))
+                .filter(connections::Column::Version.eq(row.version))
+                .exec(db)
+                .await?
+                .rows_affected;
+            progress += updated;
+        }
+        rotated += progress;
+        println!("connections: {rotated} re-encrypted");
+        if progress == 0 {
+            anyhow::bail!(
+                "connections changed under every update in a batch; run `keys rotate` again"
+            );
+        }
+    }
+    Ok(rotated)
+}
+
+async fn rotate_transactions(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    batch: u64,
+) -> anyhow::Result<u64> {
     let mut after: Option<String> = None;
     let mut rotated = 0u64;
     let mut seen = 0u64;
@@ -96,9 +175,5 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring, batch: u64) -> a
         }
         println!("oauth_transactions: {seen} checked, {rotated} re-encrypted");
     }
-    println!(
-        "done: {rotated} ciphertext(s) now use key {}",
-        keyring.primary_id()
-    );
     Ok(rotated)
 }

@@ -178,6 +178,18 @@ pub async fn spawn_app_on(fresh: &FreshDb) -> TestApp {
 
 async fn start(fresh: FreshDb, extra: &[(&str, &str)], worker: bool) -> TestApp {
     let settings = test_settings(&fresh.url, extra);
+    start_with(fresh, settings, worker).await
+}
+
+/// Serves `fresh` with exactly these settings (web only).
+pub async fn spawn_app_with_settings(
+    fresh: &FreshDb,
+    settings: server::config::Settings,
+) -> TestApp {
+    start_with(FreshDb::borrowed(&fresh.url), settings, false).await
+}
+
+async fn start_with(fresh: FreshDb, settings: server::config::Settings, worker: bool) -> TestApp {
     let app = Application::build(settings, Roles { web: true, worker })
         .await
         .expect("application builds");

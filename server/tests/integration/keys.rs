@@ -183,3 +183,64 @@ async fn rotation_reencrypts_everything_then_the_old_key_can_go() {
     let entry = String::from_utf8_lossy(&generated.stdout).trim().to_owned();
     assert!(Keyring::parse(&SecretString::from(entry)).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotation_covers_connection_tokens() {
+    let fresh = FreshDb::create(Backend::Sqlite).await.unwrap();
+    let old = Keyring::generate_entry("old");
+    let new = Keyring::generate_entry("new");
+    let settings = server::config::Settings {
+        token_keys: Some(SecretString::from(old.expose_secret().to_owned())),
+        ..test_settings(&fresh.url, &[])
+    };
+    let app = spawn_app_with_settings(&fresh, settings).await;
+    let client = new_client();
+    app.signup_as(&client, "rot@example.com").await;
+    let business = app.create_business_as(&client, "Rotating").await;
+    crate::oauth::connect_x(&app, &client, &business).await;
+    let db = app.db.clone();
+    app.stop().await;
+
+    let both = format!("{},{}", new.expose_secret(), old.expose_secret());
+    let out = pulseboard()
+        .args(["keys", "rotate"])
+        .env("DATABASE_URL", &fresh.url)
+        .env("PULSEBOARD_TOKEN_KEYS", &both)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("connections: 1 re-encrypted"));
+
+    use app::backend::entities::connections;
+    let c = connections::Entity::find().one(&db).await.unwrap().unwrap();
+    assert_eq!(c.key_id, "new");
+    let id = c.id.to_string();
+    let place = |column| Place {
+        table: "connections",
+        column,
+        row_id: &id,
+        business_id: c.business_id,
+    };
+    let new_only = Keyring::parse(&SecretString::from(new.expose_secret().to_owned())).unwrap();
+    assert!(
+        new_only
+            .decrypt(&c.access_token_ct, place("access_token"))
+            .is_ok()
+    );
+    assert!(
+        new_only
+            .decrypt(c.refresh_token_ct.as_ref().unwrap(), place("refresh_token"))
+            .is_ok()
+    );
+    let old_only = Keyring::parse(&old).unwrap();
+    assert!(
+        old_only
+            .decrypt(&c.access_token_ct, place("access_token"))
+            .is_err(),
+        "the old key is no longer needed"
+    );
+}

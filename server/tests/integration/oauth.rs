@@ -119,6 +119,12 @@ async fn finish(client: &reqwest::Client, callback_url: &str) -> (u16, String, S
     (res.status().as_u16(), loc, rp)
 }
 
+/// Connects the sandbox X account to `business` (for other test modules).
+pub(crate) async fn connect_x(app: &TestApp, client: &reqwest::Client, business: &str) {
+    let callback = consent(app, client, &start(app, client, business).await, "approve").await;
+    assert_eq!(finish(client, &callback).await.0, 303);
+}
+
 async fn owner_with_business(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let client = new_client();
     app.signup_as(&client, email).await;
