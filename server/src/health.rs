@@ -8,11 +8,16 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 /// The process is up and serving.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "`{status: ok}`")))]
 pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
 /// The database answers and every migration is applied.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, description = "`{status: ready}`"),
+    (status = 503, description = "`{status: unavailable, reason}`: database unreachable or migrations pending"),
+))]
 pub async fn readyz(State(db): State<DatabaseConnection>) -> impl IntoResponse {
     match crate::db::readiness(&db).await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),

@@ -2,6 +2,7 @@
 //! router, background jobs and the command line. Integration tests build the
 //! real application from here.
 
+pub mod api_docs;
 pub mod cli;
 pub mod config;
 pub mod db;

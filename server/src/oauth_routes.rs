@@ -75,7 +75,19 @@ async fn session(app: &AppState, headers: &HeaderMap) -> Result<Option<ActiveSes
     }
 }
 
-async fn authorize(
+/// Starts connecting a platform: 303 to its consent page.
+#[utoipa::path(get, path = "/api/v1/oauth/{platform}/authorize", tag = "oauth",
+    params(
+        ("platform" = String, Path, description = "linkedin, x or meta"),
+        ("business_id" = uuid::Uuid, Query, description = "The business to connect the account to"),
+    ),
+    responses(
+        (status = 303, description = "To the platform's consent page (or /login when signed out)"),
+        (status = 404, description = "Unknown platform, or not a member of the business"),
+        (status = 409, description = "The platform is not configured on this server"),
+        (status = 429, description = "Too many connect attempts"),
+    ))]
+pub async fn authorize(
     State(app): State<AppState>,
     Path(platform): Path<String>,
     Query(q): Query<BusinessQuery>,
@@ -128,7 +140,19 @@ async fn authorize(
     }
 }
 
-async fn callback(
+/// Where the platform sends the browser back; 303 to the business with the outcome.
+#[utoipa::path(get, path = "/api/v1/oauth/{platform}/callback", tag = "oauth",
+    params(
+        ("platform" = String, Path, description = "linkedin, x or meta"),
+        ("state" = String, Query, description = "Exactly once; single use, bound to the session"),
+        ("code" = Option<String>, Query, description = "The authorization code"),
+        ("error" = Option<String>, Query, description = "The platform's error, e.g. access_denied"),
+    ),
+    responses(
+        (status = 303, description = "To /businesses/{id}?oauth=connected|denied|failed&platform=…"),
+        (status = 400, description = "Missing, duplicated, unknown, expired, replayed, foreign or mixed-up state: nothing was exchanged"),
+    ))]
+pub async fn callback(
     State(app): State<AppState>,
     Path(platform): Path<String>,
     RawQuery(query): RawQuery,
@@ -300,7 +324,18 @@ async fn callback_inner(
     }
 }
 
-async fn disconnect(
+/// Revokes (where the platform can) and deletes the platform's connections.
+#[utoipa::path(delete, path = "/api/v1/oauth/{platform}/disconnect", tag = "oauth",
+    params(
+        ("platform" = String, Path, description = "linkedin, x or meta"),
+        ("business_id" = uuid::Uuid, Query, description = "The business"),
+    ),
+    responses(
+        (status = 200, description = "`{disconnected: n, revoked_at_platform: bool}` (LinkedIn cannot revoke)"),
+        (status = 401, description = "Not signed in"),
+        (status = 404, description = "Unknown platform, or not a member of the business"),
+    ))]
+pub async fn disconnect(
     State(app): State<AppState>,
     Path(platform): Path<String>,
     Query(q): Query<BusinessQuery>,
@@ -336,8 +371,19 @@ async fn disconnect(
     }
 }
 
-/// Refreshes the platform's connections now (single-flight per connection).
-async fn refresh(
+/// Refreshes the platform's tokens now (single-flight per connection).
+#[utoipa::path(post, path = "/api/v1/oauth/{platform}/refresh", tag = "oauth",
+    params(
+        ("platform" = String, Path, description = "linkedin, x or meta"),
+        ("business_id" = uuid::Uuid, Query, description = "The business"),
+    ),
+    responses(
+        (status = 200, description = "`{results: [{connection_id, outcome: refreshed|joined|not_due, version}]}`"),
+        (status = 409, description = "Needs reconnect, or the platform cannot refresh"),
+        (status = 429, description = "Rate-limited by the platform"),
+        (status = 502, description = "The platform had a temporary failure"),
+    ))]
+pub async fn refresh(
     State(app): State<AppState>,
     Path(platform): Path<String>,
     Query(q): Query<BusinessQuery>,
@@ -399,7 +445,15 @@ async fn refresh(
     Json(json!({ "results": results })).into_response()
 }
 
-async fn status(
+/// Connections of a business and their token health (never tokens).
+#[utoipa::path(get, path = "/api/v1/oauth/status", tag = "oauth",
+    params(("business_id" = uuid::Uuid, Query, description = "The business")),
+    responses(
+        (status = 200, description = "`{connections: [...]}` with status, expiries and last refresh"),
+        (status = 401, description = "Not signed in"),
+        (status = 404, description = "Not a member of the business"),
+    ))]
+pub async fn status(
     State(app): State<AppState>,
     Query(q): Query<BusinessQuery>,
     headers: HeaderMap,

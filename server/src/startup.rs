@@ -174,6 +174,8 @@ pub fn router(
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/v1/openapi.json", get(crate::api_docs::openapi_json))
+        .route("/api/docs", get(crate::api_docs::docs_page))
         .merge(crate::oauth_routes::routes());
     if sandbox {
         router = router.merge(crate::sandbox::router());

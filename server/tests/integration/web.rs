@@ -165,3 +165,36 @@ async fn health_and_readiness(b: Backend) {
     assert_eq!(not_ready.status(), 503);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_api_is_documented_and_readable_offline() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let spec: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/oauth/{platform}/authorize",
+        "/api/v1/oauth/status",
+        "/readyz",
+    ] {
+        assert!(spec["paths"].get(path).is_some(), "{path}");
+    }
+    let docs = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let csp = docs.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!csp.contains("http"), "no outside resources: {csp}");
+    let html = docs.text().await.unwrap();
+    assert!(html.contains("DELETE /api/v1/oauth/{platform}/disconnect"));
+    assert!(!html.contains("<script"), "a plain page: no script, no CDN");
+    app.stop().await;
+}
