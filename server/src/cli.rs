@@ -66,7 +66,22 @@ pub enum UserCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
-    telemetry::init(settings.log_format, &settings.log_level);
+    let environment = match settings.env {
+        crate::config::Environment::Development => "development",
+        crate::config::Environment::Production => "production",
+    };
+    let _sentry = telemetry::init(
+        settings.log_format,
+        &settings.log_level,
+        settings
+            .sentry_dsn
+            .as_ref()
+            .map(|dsn| telemetry::SentryConfig {
+                dsn,
+                environment,
+                sample_rate: settings.sentry_sample_rate,
+            }),
+    );
     match cli.command.unwrap_or(Command::Serve { no_worker: false }) {
         Command::Serve { no_worker } => {
             serve(

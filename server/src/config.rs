@@ -60,6 +60,10 @@ pub struct Settings {
     pub x: PlatformSettings,
     /// LinkedIn app registration; `LINKEDIN_CLIENT_ID` etc. also work.
     pub linkedin: PlatformSettings,
+    /// Error reports go here when set (`SENTRY_DSN` also works). Scrubbed of secrets.
+    pub sentry_dsn: Option<SecretString>,
+    /// Share of error events sent to Sentry, 0.0–1.0.
+    pub sentry_sample_rate: f32,
     /// Serve the built-in platform sandbox. Unset: on in development for each
     /// platform without a client id, never in production.
     pub sandbox: Option<bool>,
@@ -96,6 +100,7 @@ struct Defaults {
     token_keys_file: &'static str,
     x: PlatformDefaults,
     linkedin: PlatformDefaults,
+    sentry_sample_rate: f32,
 }
 
 #[derive(Serialize)]
@@ -125,6 +130,7 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
         token_url: "https://api.x.com/2/oauth2/token",
         api_url: "https://api.x.com",
     },
+    sentry_sample_rate: 1.0,
     linkedin: PlatformDefaults {
         auth_url: "https://www.linkedin.com/oauth/v2/authorization",
         token_url: "https://www.linkedin.com/oauth/v2/accessToken",
@@ -164,6 +170,11 @@ impl Settings {
                 Env::raw()
                     .only(&["DATABASE_URL"])
                     .map(|_| "database_url".into()),
+            )
+            .merge(
+                Env::raw()
+                    .only(&["SENTRY_DSN"])
+                    .map(|_| "sentry_dsn".into()),
             )
             // The names platform docs and other tools use.
             .merge(
@@ -230,6 +241,9 @@ impl Settings {
         }
         if self.session_idle_minutes <= 0 || self.session_absolute_minutes <= 0 {
             anyhow::bail!("session lifetimes must be positive");
+        }
+        if !(0.0..=1.0).contains(&self.sentry_sample_rate) {
+            anyhow::bail!("sentry_sample_rate must be between 0.0 and 1.0");
         }
         if self.worker_concurrency == 0 {
             anyhow::bail!("worker_concurrency must be at least 1");

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod keys;
 pub mod oauth_routes;
 pub mod sandbox;
+pub mod scrub;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -6,39 +6,58 @@ use std::time::Duration;
 
 use axum::extract::MatchedPath;
 use axum::http::{HeaderValue, Request, Response};
+use secrecy::ExposeSecret;
 use tower_http::request_id::{MakeRequestId, RequestId};
 use tracing::{Span, field};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::LogFormat;
 
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// Installs the global subscriber. `RUST_LOG` overrides `level`.
-pub fn init(format: LogFormat, level: &str) {
-    init_with_writer(format, level, std::io::stdout);
-}
+/// Installs the global subscriber (and Sentry, when a DSN is given).
+/// `RUST_LOG` overrides `level`. Keep the returned guard alive: dropping it
+/// flushes pending Sentry events.
+pub fn init(
+    format: LogFormat,
+    level: &str,
+    sentry: Option<SentryConfig<'_>>,
+) -> Option<sentry::ClientInitGuard> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
 
-pub fn init_with_writer<W>(format: LogFormat, level: &str, writer: W)
-where
-    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
-{
+    let guard = sentry.map(|cfg| {
+        let mut options = crate::scrub::options(cfg.environment, cfg.sample_rate);
+        options.dsn = cfg.dsn.expose_secret().parse().ok();
+        sentry::init(options)
+    });
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    let result = match format {
-        LogFormat::Json => builder
+    let json = (format == LogFormat::Json).then(|| {
+        tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
-    };
+    });
+    let pretty = (format == LogFormat::Pretty).then(|| tracing_subscriber::fmt::layer().compact());
+    let sentry_layer = guard
+        .as_ref()
+        .map(|_| sentry::integrations::tracing::layer());
     // A second init (tests starting several apps) keeps the first subscriber.
-    let _ = result;
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(json)
+        .with(pretty)
+        .with(sentry_layer)
+        .try_init();
+    guard
+}
+
+/// Where error reports go.
+pub struct SentryConfig<'a> {
+    pub dsn: &'a secrecy::SecretString,
+    pub environment: &'a str,
+    pub sample_rate: f32,
 }
 
 /// Generates a request id unless the client sent a usable one.

@@ -10,6 +10,7 @@ use crate::harness::*;
 async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
     let fresh = FreshDb::create(Backend::Sqlite).await.unwrap();
     let keys = test_keys();
+    let (sentry_dsn, envelopes) = sentry_receiver().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_pulseboard"))
         .args(["serve", "--no-worker"])
         .env("DATABASE_URL", &fresh.url)
@@ -21,6 +22,7 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
             "debug,hyper=info,h2=info,rustls=info",
         )
         .env("PULSEBOARD_TOKEN_KEYS", &keys)
+        .env("SENTRY_DSN", &sentry_dsn)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -114,6 +116,13 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(11)).await;
     assert_eq!(client.post(&refresh).send().await.unwrap().status(), 409);
+    // A 5xx is an error event for Sentry, carrying the breadcrumbs before it.
+    client
+        .post(url("/sandbox/_faults?platform=x&fault=server_error"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client.post(&refresh).send().await.unwrap().status(), 502);
 
     Command::new("kill")
         .arg(child.id().to_string())
@@ -147,4 +156,53 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
     }
     // The token keys themselves.
     assert!(!log.contains(keys.split(':').nth(1).unwrap()));
+
+    // Sentry got the error, and none of the secrets.
+    let sent = envelopes.lock().unwrap().join("\n");
+    assert!(
+        sent.contains("request failed"),
+        "an error event reached the receiver: {sent}"
+    );
+    assert!(
+        sent.contains("token refresh failed"),
+        "with its breadcrumbs: {sent}"
+    );
+    for secret in &secrets {
+        assert!(
+            !sent.contains(secret.as_str()),
+            "a secret reached Sentry: {secret}"
+        );
+    }
+    for prefix in [
+        "x-at-",
+        "x-rt-",
+        "x-code-",
+        "sandbox-x-client-secret",
+        "pulseboard_session=",
+    ] {
+        assert!(!sent.contains(prefix), "{prefix}… reached Sentry");
+    }
+}
+
+/// A stand-in for Sentry: accepts envelopes and keeps their bodies.
+async fn sentry_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::routing::post;
+    let store: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = store.clone();
+    let app = axum::Router::new().route(
+        "/api/{project}/envelope/",
+        post(move |body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                kept.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                "{}"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://publickey@{addr}/1"), store)
 }
