@@ -83,9 +83,17 @@ impl JobQueue {
     }
 
     pub async fn push(&self, job: Job) -> anyhow::Result<()> {
+        self.push_after(job, Duration::ZERO).await
+    }
+
+    /// Enqueues `job` to run no sooner than `delay` from now.
+    pub async fn push_after(&self, job: Job, delay: Duration) -> anyhow::Result<()> {
         // Storage-side attempts must match in-process retries, or a failed job
         // is fetched again at once up to apalis' default of 25 times.
-        let task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS).build();
+        let task = TaskBuilder::new(job)
+            .max_attempts(MAX_ATTEMPTS)
+            .run_after(delay)
+            .build();
         match self.clone() {
             JobQueue::Postgres(mut s) => {
                 s.push_task(task).await.map_err(|e| anyhow::anyhow!("{e}"))

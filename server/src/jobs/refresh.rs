@@ -15,6 +15,8 @@ use super::housekeeping::claim;
 use super::{Job, JobDeps};
 
 pub const JOB: &str = "refresh-sweep";
+/// Upper bound of the random delay before each refresh (well inside X's 10-minute buffer).
+const JITTER_MS: u64 = 5_000;
 
 /// Connections due for a refresh now: connected, inside the buffer, not
 /// rate-limited, not being refreshed.
@@ -45,10 +47,15 @@ pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError>
     }
     let ids = due(&deps.db, Utc::now()).await?;
     for connection_id in &ids {
+        // Jitter spreads a burst of expiring tokens over the sweep interval.
+        let jitter = std::time::Duration::from_millis(rand::random_range(0..JITTER_MS));
         deps.queue
-            .push(Job::RefreshConnection {
-                connection_id: *connection_id,
-            })
+            .push_after(
+                Job::RefreshConnection {
+                    connection_id: *connection_id,
+                },
+                jitter,
+            )
             .await?;
     }
     if !ids.is_empty() {

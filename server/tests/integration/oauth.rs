@@ -510,6 +510,19 @@ async fn disconnect_revokes_at_x_and_deletes(b: Backend) {
         .await;
     assert_eq!((r.status, r.body.clone()), (200, serde_json::json!(1)));
     assert_eq!(revocations(&app).await, 2);
+
+    // Deleting the business deletes its connections' ciphertext and history.
+    connect_x(&app, &client, &business).await;
+    let r = app
+        .call_as(
+            &client,
+            "businesses/delete",
+            &[("id", business.as_str()), ("confirm_name", "Acme")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(connections_of(&app).await.is_empty());
+    assert_eq!(count(&app.db, "audit_events").await, 0);
     app.stop().await;
 }
 
