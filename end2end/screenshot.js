@@ -20,6 +20,12 @@ const { chromium } = require('@playwright/test');
   await page.getByRole('button', { name: 'Create business' }).click();
   await page.waitForURL(/\/businesses\/[0-9a-f-]{36}$/);
   await page.getByRole('heading', { level: 1, name: 'Northwind Coffee' }).waitFor();
+  await page.locator('article[data-platform="x"]').getByRole('link', { name: 'Connect X' }).click();
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await page.waitForURL(/oauth=connected/);
+  await page.waitForSelector('div.app[data-hydrated="true"]');
+  await page.getByText('@pulseboard_demo', { exact: true }).waitFor();
+  await page.waitForTimeout(6500); // let the toasts fade
   await page.screenshot({ path: out, fullPage: false });
   await browser.close();
 })().catch((e) => { console.error(e); process.exit(1); });

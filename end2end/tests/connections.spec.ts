@@ -59,3 +59,35 @@ test('connect X through the sandbox: deny once, connect, see the status, disconn
   expect(DASHBOARD_URL.test(dashboard)).toBe(true);
   await expect(page).toHaveURL(/\/businesses\/[0-9a-f-]{36}/);
 });
+
+/** The LinkedIn card on a business dashboard. */
+function linkedInCard(page: Page) {
+  return page.locator('article.platform-card[data-platform="linkedin"]');
+}
+
+test('connect LinkedIn through the sandbox: statuses, and disconnect says the grant stays at LinkedIn', async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
+  await businesses.createBusiness(uniqueBusinessName());
+
+  await linkedInCard(page).getByRole('link', { name: 'Connect LinkedIn' }).click();
+  await expect(page).toHaveURL(/\/sandbox\/linkedin\/oauth\/v2\/authorization\?/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/oauth=denied&platform=linkedin$/);
+  await waitForHydration(page);
+  await expect(page.getByRole('status').getByText('LinkedIn: the connection was declined.')).toBeVisible();
+
+  await linkedInCard(page).getByRole('link', { name: 'Connect LinkedIn' }).click();
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await expect(page).toHaveURL(/oauth=connected&platform=linkedin$/);
+  await waitForHydration(page);
+  await expect(linkedInCard(page).getByText('Pulseboard Demo Company')).toBeVisible();
+  // A refresh token exists, so no expiry nag; the revocation caveat is shown.
+  await expect(linkedInCard(page).locator('.status')).toHaveText('Connected');
+  await expect(linkedInCard(page).getByText(/no way to revoke access from here/)).toBeVisible();
+
+  await linkedInCard(page).getByRole('button', { name: 'Disconnect' }).click();
+  await linkedInCard(page).getByRole('button', { name: 'Confirm disconnect' }).click();
+  await expect(linkedInCard(page).getByText('Not connected.')).toBeVisible();
+});

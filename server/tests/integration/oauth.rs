@@ -945,3 +945,33 @@ async fn linkedin_connects_refreshes_without_restarting_its_clock_and_cannot_rev
     assert!(to.ends_with("oauth=denied&platform=linkedin"), "{to}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn connecting_needs_a_signed_in_member_and_is_rate_limited() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    // Signed out: to the login page, no transaction.
+    let anon = new_client()
+        .get(app.url(&format!("/api/v1/oauth/x/authorize?business_id={business}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (anon.status().as_u16(), location(&anon)),
+        (303, "/login".to_owned())
+    );
+    assert_eq!(count(&app.db, "oauth_transactions").await, 0);
+
+    let authorize = app.url(&format!("/api/v1/oauth/x/authorize?business_id={business}"));
+    for _ in 0..20 {
+        assert_eq!(client.get(&authorize).send().await.unwrap().status(), 303);
+    }
+    let limited = client.get(&authorize).send().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(
+        count(&app.db, "oauth_transactions").await,
+        20,
+        "the refused attempt stored nothing"
+    );
+    app.stop().await;
+}
