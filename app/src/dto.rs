@@ -33,6 +33,8 @@ pub struct ConnectionView {
     pub last_error_class: Option<String>,
     pub access_expires_at: Option<DateTime<Utc>>,
     pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// Meta: when data access lapses unless the person uses the app again.
+    pub data_access_expires_at: Option<DateTime<Utc>>,
     pub has_refresh_token: bool,
     pub last_refreshed_at: Option<DateTime<Utc>>,
     pub rate_limited_until: Option<DateTime<Utc>>,
@@ -63,4 +65,13 @@ pub struct PlatformCard {
 pub struct ConnectionsOverview {
     pub cards: Vec<PlatformCard>,
     pub audit: Vec<AuditView>,
+}
+
+/// A Facebook Page offered after Meta's consent (no tokens).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaPageChoice {
+    pub id: String,
+    pub name: String,
+    /// The linked Instagram professional account's username, if any.
+    pub instagram: Option<String>,
 }

@@ -54,7 +54,19 @@ pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> 
                     "Connected · Expires today".to_owned()
                 }
             }
-            _ => "Connected".to_owned(),
+            // Meta: no refresh; warn at 14 and 3 days before data access lapses.
+            _ => match c.data_access_expires_at {
+                Some(at) if at <= now => "Needs reconnect: data access expired".to_owned(),
+                Some(at) if at - now <= chrono::Duration::days(14) => {
+                    let days = (at - now).num_days();
+                    let urgent = if days <= 3 { "soon: " } else { "" };
+                    format!(
+                        "Connected · Reconnect {urgent}data access ends in {days} day{}",
+                        if days == 1 { "" } else { "s" }
+                    )
+                }
+                _ => "Connected".to_owned(),
+            },
         },
         NeedsReconnect => format!(
             "Needs reconnect: {}",
@@ -105,6 +117,7 @@ mod tests {
             last_error_class: None,
             access_expires_at: None,
             refresh_expires_at: None,
+            data_access_expires_at: None,
             has_refresh_token: false,
             last_refreshed_at: None,
             rate_limited_until: None,
@@ -128,6 +141,23 @@ mod tests {
             "Connected",
             "self-refreshing tokens don't nag"
         );
+        let mut meta = conn(Connected);
+        meta.data_access_expires_at = Some(now + chrono::Duration::days(30));
+        assert_eq!(connection_status(&meta, now), "Connected");
+        meta.data_access_expires_at =
+            Some(now + chrono::Duration::days(10) + chrono::Duration::hours(1));
+        assert_eq!(
+            connection_status(&meta, now),
+            "Connected · Reconnect data access ends in 10 days"
+        );
+        meta.data_access_expires_at =
+            Some(now + chrono::Duration::days(2) + chrono::Duration::hours(1));
+        assert_eq!(
+            connection_status(&meta, now),
+            "Connected · Reconnect soon: data access ends in 2 days"
+        );
+        meta.data_access_expires_at = Some(now - chrono::Duration::hours(1));
+        assert!(connection_status(&meta, now).starts_with("Needs reconnect"));
         let mut c = conn(NeedsReconnect);
         c.last_error_class = Some("invalid_grant".into());
         assert!(connection_status(&c, now).starts_with("Needs reconnect: "));

@@ -91,3 +91,29 @@ test('connect LinkedIn through the sandbox: statuses, and disconnect says the gr
   await linkedInCard(page).getByRole('button', { name: 'Confirm disconnect' }).click();
   await expect(linkedInCard(page).getByText('Not connected.')).toBeVisible();
 });
+
+test('connect Facebook & Instagram: pick one of several Pages, see both accounts, disconnect', async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
+  await businesses.createBusiness(uniqueBusinessName());
+  const metaCard = page.locator('article.platform-card[data-platform="meta"]');
+
+  await metaCard.getByRole('link', { name: 'Connect Facebook & Instagram' }).click();
+  await expect(page).toHaveURL(/\/sandbox\/meta\/dialog\/oauth\?/);
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+
+  // Two Pages: the picker asks which one.
+  await expect(page.getByRole('heading', { name: 'Choose a Facebook Page' })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel(/Northwind Coffee/).check();
+  await page.getByRole('button', { name: 'Connect this Page' }).click();
+  await expect(page).toHaveURL(/oauth=connected&platform=meta$/);
+  await expect(page.getByRole('status').getByText('Connected Facebook & Instagram.')).toBeVisible();
+  await expect(metaCard.getByText('Northwind Coffee', { exact: true })).toBeVisible();
+  await expect(metaCard.getByText('@northwind.coffee', { exact: true })).toBeVisible();
+
+  await metaCard.getByRole('button', { name: 'Disconnect' }).click();
+  await metaCard.getByRole('button', { name: 'Confirm disconnect' }).click();
+  await expect(metaCard.getByText('Not connected.')).toBeVisible();
+});

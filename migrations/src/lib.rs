@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_accounts;
 mod m20261124_000002_jobs;
 mod m20261124_000003_connections;
+mod m20261124_000004_meta;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_accounts::Migration),
             Box::new(m20261124_000002_jobs::Migration),
             Box::new(m20261124_000003_connections::Migration),
+            Box::new(m20261124_000004_meta::Migration),
         ]
     }
 }

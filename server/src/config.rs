@@ -60,6 +60,8 @@ pub struct Settings {
     pub x: PlatformSettings,
     /// LinkedIn app registration; `LINKEDIN_CLIENT_ID` etc. also work.
     pub linkedin: PlatformSettings,
+    /// Meta app registration (Facebook Login); `META_APP_ID`, `META_APP_SECRET`, `META_REDIRECT_URI` also work.
+    pub meta: PlatformSettings,
     /// Error reports go here when set (`SENTRY_DSN` also works). Scrubbed of secrets.
     pub sentry_dsn: Option<SecretString>,
     /// Share of error events sent to Sentry, 0.0–1.0.
@@ -100,6 +102,7 @@ struct Defaults {
     token_keys_file: &'static str,
     x: PlatformDefaults,
     linkedin: PlatformDefaults,
+    meta: PlatformDefaults,
     sentry_sample_rate: f32,
 }
 
@@ -131,6 +134,11 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
         api_url: "https://api.x.com",
     },
     sentry_sample_rate: 1.0,
+    meta: PlatformDefaults {
+        auth_url: "https://www.facebook.com/v21.0/dialog/oauth",
+        token_url: "https://graph.facebook.com/v21.0/oauth/access_token",
+        api_url: "https://graph.facebook.com/v21.0",
+    },
     linkedin: PlatformDefaults {
         auth_url: "https://www.linkedin.com/oauth/v2/authorization",
         token_url: "https://www.linkedin.com/oauth/v2/accessToken",
@@ -175,6 +183,15 @@ impl Settings {
                 Env::raw()
                     .only(&["SENTRY_DSN"])
                     .map(|_| "sentry_dsn".into()),
+            )
+            .merge(
+                Env::raw()
+                    .only(&["META_APP_ID", "META_APP_SECRET", "META_REDIRECT_URI"])
+                    .map(|k| match k.as_str().to_ascii_uppercase().as_str() {
+                        "META_APP_ID" => "meta.client_id".into(),
+                        "META_APP_SECRET" => "meta.client_secret".into(),
+                        _ => "meta.redirect_uri".into(),
+                    }),
             )
             // The names platform docs and other tools use.
             .merge(

@@ -8,7 +8,9 @@
 use std::net::SocketAddr;
 
 use app::backend::oauth::transactions::{self, Rejected};
-use app::backend::oauth::{ProviderError, connections, linkedin, x};
+use app::backend::oauth::{
+    ProviderError, ProviderSettings, connections, linkedin, meta, meta_pages, x,
+};
 use app::backend::sessions::{self, ActiveSession};
 use app::backend::{AppState, businesses};
 use app::domain::Platform;
@@ -132,7 +134,7 @@ pub async fn authorize(
     let url = match platform {
         Platform::X => x::authorize_url(cfg, &started.state, started.challenge),
         Platform::LinkedIn => linkedin::authorize_url(cfg, &started.state, started.challenge),
-        Platform::Meta => unreachable!("only configured platforms reach here"),
+        Platform::Meta => meta::authorize_url(cfg, &started.state, started.challenge),
     };
     match url {
         Ok(url) => Redirect::to(&url).into_response(),
@@ -262,6 +264,10 @@ async fn callback_inner(
     let Some(code) = param("code").filter(|c| !c.is_empty()) else {
         return back("failed");
     };
+    if platform == Platform::Meta {
+        let session_id = current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+        return meta_callback(&app, cfg, &txn, &code, &session_id).await;
+    }
     let result: Result<_, ProviderError> = async {
         match platform {
             Platform::X => {
@@ -321,6 +327,92 @@ async fn callback_inner(
             .await;
             back("failed")
         }
+    }
+}
+
+/// Meta: long-lived exchange, data-access expiry, the Pages; one Page is
+/// connected at once, several wait for the user's choice.
+async fn meta_callback(
+    app: &AppState,
+    cfg: &ProviderSettings,
+    txn: &transactions::Consumed,
+    code: &str,
+    session_id: &str,
+) -> Response {
+    let back = |outcome: &str| {
+        Redirect::to(&format!("{}?oauth={outcome}&platform=meta", txn.return_to)).into_response()
+    };
+    let actor = txn.user_id.to_string();
+    let http = &app.providers.http;
+    let grant: Result<meta_pages::Grant, ProviderError> = async {
+        let short = meta::exchange_code(cfg, http, code, &txn.verifier).await?;
+        let long = meta::long_lived(cfg, http, &short.access_token).await?;
+        let data_access = meta::data_access_expires_at(cfg, http, &long.access_token).await?;
+        let pages = meta::pages(cfg, http, &long.access_token).await?;
+        use secrecy::ExposeSecret;
+        Ok(meta_pages::Grant {
+            user_token: long.access_token.expose_secret().to_owned(),
+            user_expires_at: long.expires_at,
+            data_access_expires_at: data_access,
+            pages,
+            sandbox: cfg.sandbox,
+        })
+    }
+    .await;
+    let grant = match grant {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::warn!(platform = "meta", business_id = %txn.business_id, error_class = e.class(), "connect failed");
+            let _ = connections::audit(
+                &app.db,
+                txn.business_id,
+                &actor,
+                "connect_failed",
+                &format!("meta: {}", e.class()),
+            )
+            .await;
+            return back("failed");
+        }
+    };
+    match grant.pages.len() {
+        0 => {
+            let _ = connections::audit(
+                &app.db,
+                txn.business_id,
+                &actor,
+                "connect_failed",
+                "meta: no_pages",
+            )
+            .await;
+            back("failed")
+        }
+        1 => match meta_pages::connect_page(
+            &app.db,
+            &app.vault,
+            txn.business_id,
+            &grant,
+            &grant.pages[0],
+            &actor,
+        )
+        .await
+        {
+            Ok(()) => back("connected"),
+            Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        _ => match meta_pages::stash(
+            &app.db,
+            &app.vault,
+            txn.business_id,
+            txn.user_id,
+            session_id,
+            &grant,
+        )
+        .await
+        {
+            Ok(pending) => Redirect::to(&format!("/businesses/{}/meta/{pending}", txn.business_id))
+                .into_response(),
+            Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
     }
 }
 

@@ -64,6 +64,7 @@ impl Application {
         let providers = Arc::new(Providers::new(
             provider(&settings, &settings.x, "x", &origin, bound),
             provider(&settings, &settings.linkedin, "linkedin", &origin, bound),
+            provider(&settings, &settings.meta, "meta", &origin, bound),
         ));
         let deps = JobDeps {
             db: db.clone(),

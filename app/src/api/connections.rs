@@ -63,3 +63,64 @@ pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<
     })
     .await
 }
+
+/// The Pages waiting for the user's choice after Meta's consent.
+#[server(prefix = "/api/fn", endpoint = "connections/meta-pages")]
+pub async fn meta_page_choices(
+    pending_id: Uuid,
+) -> Result<Vec<crate::dto::MetaPageChoice>, AppError> {
+    use crate::backend::oauth::meta_pages;
+    use crate::backend::{businesses, request};
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        let (business, pages) = meta_pages::choices(
+            &state.db,
+            &state.vault,
+            pending_id,
+            user.id,
+            &user.session_id,
+        )
+        .await?;
+        businesses::get(&state.db, user.id, business).await?;
+        Ok(pages
+            .into_iter()
+            .map(|p| crate::dto::MetaPageChoice {
+                id: p.id,
+                name: p.name,
+                instagram: p.instagram,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Connects the chosen Page (and its Instagram account); returns the business id.
+#[server(prefix = "/api/fn", endpoint = "connections/meta-choose")]
+pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid, AppError> {
+    use crate::backend::oauth::meta_pages;
+    use crate::backend::{businesses, request};
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        let (business, _) = meta_pages::choices(
+            &state.db,
+            &state.vault,
+            pending_id,
+            user.id,
+            &user.session_id,
+        )
+        .await?;
+        businesses::get(&state.db, user.id, business).await?;
+        meta_pages::choose(
+            &state.db,
+            &state.vault,
+            pending_id,
+            &page_id,
+            user.id,
+            &user.session_id,
+        )
+        .await
+    })
+    .await
+}

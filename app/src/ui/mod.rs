@@ -6,6 +6,7 @@ mod business_pages;
 mod connections;
 mod forms;
 mod layout;
+mod meta_picker;
 mod session;
 mod toast;
 
@@ -63,6 +64,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/businesses")
                             view=business_pages::BusinessListPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/businesses/:id/meta/:pending")
+                            view=meta_picker::MetaPagePicker
                             ssr=SsrMode::Async
                         />
                         <Route

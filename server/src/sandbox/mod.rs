@@ -7,6 +7,7 @@
 //! /sandbox/_faults?platform=x&fault=…` injects failures for tests and demos.
 
 pub mod linkedin;
+pub mod meta;
 pub mod x;
 
 use std::collections::HashMap;
@@ -41,6 +42,7 @@ pub enum Fault {
 pub struct Sandbox {
     pub x: Mutex<x::XState>,
     pub linkedin: Mutex<linkedin::LinkedInState>,
+    pub meta: Mutex<meta::MetaState>,
     faults: Mutex<HashMap<String, Fault>>,
 }
 
@@ -84,15 +86,18 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/sandbox/_faults", post(set_fault))
         .merge(x::routes())
         .merge(linkedin::routes())
+        .merge(meta::routes())
         .with_state(state)
 }
 
 async fn stats(State(s): State<Shared>) -> impl IntoResponse {
     let x = s.x.lock().expect("sandbox lock");
     let li = s.linkedin.lock().expect("sandbox lock");
+    let meta = s.meta.lock().expect("sandbox lock");
     Json(json!({
         "x": { "token_calls": x.token_calls, "revocations": x.revocations, "live_refresh_tokens": x.refresh.len() },
         "linkedin": { "token_calls": li.token_calls },
+        "meta": { "token_calls": meta.token_calls, "revocations": meta.revocations },
     }))
 }
 
@@ -131,6 +136,13 @@ pub fn endpoints(
             "/sandbox/linkedin/oauth/v2/authorization",
             "/sandbox/linkedin/oauth/v2/accessToken",
             "/sandbox/linkedin",
+        ),
+        "meta" => (
+            meta::CLIENT_ID,
+            meta::CLIENT_SECRET,
+            "/sandbox/meta/dialog/oauth",
+            "/sandbox/meta/oauth/access_token",
+            "/sandbox/meta",
         ),
         _ => return None,
     };

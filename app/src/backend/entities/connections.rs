@@ -18,6 +18,8 @@ pub struct Model {
     pub scopes: String,
     pub access_token_ct: Vec<u8>,
     pub refresh_token_ct: Option<Vec<u8>>,
+    /// Meta Pages: the long-lived user token, kept only to revoke the grant.
+    pub grant_token_ct: Option<Vec<u8>>,
     /// The vault key that sealed the tokens (finds rows to rotate).
     pub key_id: String,
     pub access_expires_at: Option<DateTimeUtc>,

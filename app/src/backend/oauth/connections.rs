@@ -39,6 +39,7 @@ pub fn view(c: &connections::Model) -> ConnectionView {
         last_error_class: c.last_error_class.clone(),
         access_expires_at: c.access_expires_at,
         refresh_expires_at: c.refresh_expires_at,
+        data_access_expires_at: c.data_access_expires_at,
         has_refresh_token: c.refresh_token_ct.is_some(),
         last_refreshed_at: c.last_refreshed_at,
         rate_limited_until: c.rate_limited_until,
@@ -95,6 +96,7 @@ pub async fn upsert(
         scopes: Set(tokens.scopes.clone()),
         access_token_ct: Set(access_ct),
         refresh_token_ct: Set(refresh_ct),
+        grant_token_ct: Set(existing.as_ref().and_then(|c| c.grant_token_ct.clone())),
         key_id: Set(vault.primary_id().to_owned()),
         access_expires_at: Set(tokens.expires_at),
         refresh_expires_at: Set(tokens
@@ -179,6 +181,15 @@ pub async fn disconnect(
         .await?;
     for row in &rows {
         let id = row.id.to_string();
+        // Meta: the Page keeps the user's grant token; revoking it ends the grant.
+        if let (Platform::Meta, Some(cfg), Some(token)) = (
+            platform,
+            providers.get(platform),
+            super::meta_pages::grant_token(vault, row),
+        ) && let Err(e) = super::meta::revoke(cfg, &providers.http, &token).await
+        {
+            tracing::warn!(connection_id = %row.id, error_class = e.class(), "revocation failed; deleting locally");
+        }
         if let (Platform::X, Some(cfg)) = (platform, providers.get(platform)) {
             // Revoking the refresh token ends the whole grant at X.
             let (ct, column, hint) = match &row.refresh_token_ct {

@@ -7,6 +7,8 @@
 
 pub mod connections;
 pub mod linkedin;
+pub mod meta;
+pub mod meta_pages;
 pub mod refresh;
 pub mod tokens;
 pub mod transactions;
@@ -44,14 +46,20 @@ pub struct Providers {
     pub http: reqwest::Client,
     pub x: Option<ProviderSettings>,
     pub linkedin: Option<ProviderSettings>,
+    pub meta: Option<ProviderSettings>,
 }
 
 impl Providers {
-    pub fn new(x: Option<ProviderSettings>, linkedin: Option<ProviderSettings>) -> Self {
+    pub fn new(
+        x: Option<ProviderSettings>,
+        linkedin: Option<ProviderSettings>,
+        meta: Option<ProviderSettings>,
+    ) -> Self {
         Self {
             http: http_client(),
             x,
             linkedin,
+            meta,
         }
     }
 
@@ -59,7 +67,7 @@ impl Providers {
         match platform {
             Platform::X => self.x.as_ref(),
             Platform::LinkedIn => self.linkedin.as_ref(),
-            Platform::Meta => None,
+            Platform::Meta => self.meta.as_ref(),
         }
     }
 }

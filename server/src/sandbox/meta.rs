@@ -1,0 +1,318 @@
+//! Meta's Facebook Login as the sandbox plays it: the dialog, code →
+//! short-lived token (PKCE checked when sent) → `fb_exchange_token`
+//! long-lived token, `debug_token` with a data-access expiry, `/me/accounts`
+//! with two Pages (one linked to an Instagram account), `appsecret_proof`
+//! required, and `DELETE /me/permissions`.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{delete, get, post};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Fault, Shared, consent_page, pkce_matches, random_token, with_query};
+
+pub const CLIENT_ID: &str = "pulseboard-sandbox-meta";
+pub const CLIENT_SECRET: &str = "sandbox-meta-app-secret";
+
+struct CodeGrant {
+    redirect_uri: String,
+    challenge: Option<String>,
+}
+
+#[derive(Default)]
+pub struct MetaState {
+    codes: HashMap<String, CodeGrant>,
+    short: HashMap<String, DateTime<Utc>>,
+    long: HashMap<String, DateTime<Utc>>,
+    pub token_calls: u64,
+    pub revocations: u64,
+}
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/sandbox/meta/dialog/oauth", get(dialog))
+        .route("/sandbox/meta/consent", post(consent))
+        .route("/sandbox/meta/oauth/access_token", get(access_token))
+        .route("/sandbox/meta/debug_token", get(debug_token))
+        .route("/sandbox/meta/me/accounts", get(accounts))
+        .route("/sandbox/meta/me/permissions", delete(revoke))
+}
+
+fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {
+    (
+        status,
+        axum::Json(
+            json!({ "error": { "message": message, "type": "OAuthException", "code": code } }),
+        ),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct DialogQuery {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+    scope: Option<String>,
+    code_challenge: Option<String>,
+}
+
+async fn dialog(Query(q): Query<DialogQuery>) -> Response {
+    if q.client_id.as_deref() != Some(CLIENT_ID) {
+        return (StatusCode::BAD_REQUEST, "Invalid App ID").into_response();
+    }
+    let (Some(redirect_uri), Some(state)) = (q.redirect_uri, q.state) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "redirect_uri and state are required",
+        )
+            .into_response();
+    };
+    let scope = q.scope.unwrap_or_default();
+    consent_page(
+        "Facebook",
+        "Pulseboard Demo",
+        &scope,
+        "/sandbox/meta/consent",
+        &[
+            ("redirect_uri", &redirect_uri),
+            ("state", &state),
+            ("scope", &scope),
+            ("code_challenge", q.code_challenge.as_deref().unwrap_or("")),
+        ],
+    )
+}
+
+#[derive(Deserialize)]
+struct Consent {
+    decision: String,
+    redirect_uri: String,
+    state: String,
+    code_challenge: String,
+}
+
+async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
+    if c.decision != "approve" {
+        let to = with_query(
+            &c.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                ("error_reason", "user_denied"),
+                ("state", &c.state),
+            ],
+        );
+        return Redirect::to(&to).into_response();
+    }
+    let code = random_token("meta-code");
+    s.meta.lock().expect("sandbox lock").codes.insert(
+        code.clone(),
+        CodeGrant {
+            redirect_uri: c.redirect_uri.clone(),
+            challenge: (!c.code_challenge.is_empty()).then_some(c.code_challenge),
+        },
+    );
+    Redirect::to(&with_query(
+        &c.redirect_uri,
+        &[("code", &code), ("state", &c.state)],
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    redirect_uri: Option<String>,
+    code: Option<String>,
+    code_verifier: Option<String>,
+    fb_exchange_token: Option<String>,
+}
+
+async fn access_token(State(s): State<Shared>, Query(q): Query<TokenQuery>) -> Response {
+    s.meta.lock().expect("sandbox lock").token_calls += 1;
+    match s.fault("meta") {
+        Some(Fault::RateLimit) => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                4,
+                "Application request limit reached",
+            );
+        }
+        Some(Fault::ServerError) => {
+            return graph_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                2,
+                "Service temporarily unavailable",
+            );
+        }
+        Some(Fault::InvalidGrant) => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                190,
+                "Error validating access token",
+            );
+        }
+        Some(Fault::Slow) => tokio::time::sleep(std::time::Duration::from_secs(3)).await,
+        None => {}
+    }
+    if q.client_id.as_deref() != Some(CLIENT_ID)
+        || q.client_secret.as_deref() != Some(CLIENT_SECRET)
+    {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            1,
+            "Error validating client secret.",
+        );
+    }
+    let now = Utc::now();
+    let mut m = s.meta.lock().expect("sandbox lock");
+    if q.grant_type.as_deref() == Some("fb_exchange_token") {
+        let valid = q
+            .fb_exchange_token
+            .as_ref()
+            .and_then(|t| m.short.get(t))
+            .is_some_and(|exp| *exp > now);
+        if !valid {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                190,
+                "Error validating access token: Session has expired",
+            );
+        }
+        let long = random_token("meta-lt");
+        m.long.insert(long.clone(), now + Duration::days(60));
+        return axum::Json(
+            json!({ "access_token": long, "token_type": "bearer", "expires_in": 5_184_000 }),
+        )
+        .into_response();
+    }
+    let Some(code) = q.code.and_then(|c| m.codes.remove(&c)) else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "Invalid verification code format.",
+        );
+    };
+    if q.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            100,
+            "redirect_uri is not identical to the one used in the OAuth dialog request",
+        );
+    }
+    if let Some(challenge) = &code.challenge
+        && !pkce_matches(q.code_verifier.as_deref().unwrap_or(""), challenge)
+    {
+        return graph_error(StatusCode::BAD_REQUEST, 100, "Invalid code verifier");
+    }
+    let short = random_token("meta-st");
+    m.short.insert(short.clone(), now + Duration::minutes(90));
+    axum::Json(json!({ "access_token": short, "token_type": "bearer", "expires_in": 5400 }))
+        .into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+#[derive(Deserialize)]
+struct DebugQuery {
+    input_token: String,
+}
+
+async fn debug_token(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<DebugQuery>,
+) -> Response {
+    if bearer(&headers) != Some(&format!("{CLIENT_ID}|{CLIENT_SECRET}")) {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+        );
+    }
+    let m = s.meta.lock().expect("sandbox lock");
+    let expires = m
+        .long
+        .get(&q.input_token)
+        .or_else(|| m.short.get(&q.input_token));
+    let now = Utc::now();
+    axum::Json(json!({ "data": {
+        "app_id": CLIENT_ID,
+        "is_valid": expires.is_some_and(|e| *e > now),
+        "expires_at": expires.map(|e| e.timestamp()).unwrap_or(0),
+        "data_access_expires_at": (now + Duration::days(90)).timestamp(),
+        "scopes": ["pages_show_list", "pages_read_engagement", "instagram_basic", "instagram_manage_insights"],
+    }}))
+    .into_response()
+}
+
+/// The long-lived token behind a call, checked with its `appsecret_proof`.
+fn authorized<'a>(m: &MetaState, headers: &'a HeaderMap, proof: Option<&str>) -> Option<&'a str> {
+    let token = bearer(headers)?;
+    let live = m.long.get(token).is_some_and(|e| *e > Utc::now());
+    let expected = app::backend::oauth::meta::appsecret_proof(
+        &CLIENT_SECRET.to_owned().into(),
+        &token.to_owned().into(),
+    );
+    (live && proof == Some(expected.as_str())).then_some(token)
+}
+
+#[derive(Deserialize)]
+struct ProofQuery {
+    appsecret_proof: Option<String>,
+}
+
+async fn accounts(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ProofQuery>,
+) -> Response {
+    let m = s.meta.lock().expect("sandbox lock");
+    let Some(token) = authorized(&m, &headers, q.appsecret_proof.as_deref()) else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            190,
+            "Invalid OAuth access token or appsecret_proof",
+        );
+    };
+    // Page tokens are derived from the user token: stable per user token.
+    let page_token = |n: u8| format!("meta-pt{n}-{}", &token[token.len().saturating_sub(12)..]);
+    axum::Json(json!({ "data": [
+        { "id": "sbx-page-1", "name": "Northwind Coffee", "access_token": page_token(1),
+          "instagram_business_account": { "id": "sbx-ig-1", "username": "northwind.coffee" } },
+        { "id": "sbx-page-2", "name": "Northwind Roastery", "access_token": page_token(2) },
+    ]}))
+    .into_response()
+}
+
+async fn revoke(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ProofQuery>,
+) -> Response {
+    let mut m = s.meta.lock().expect("sandbox lock");
+    let Some(token) = authorized(&m, &headers, q.appsecret_proof.as_deref()).map(str::to_owned)
+    else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            190,
+            "Invalid OAuth access token or appsecret_proof",
+        );
+    };
+    m.long.remove(&token);
+    m.revocations += 1;
+    axum::Json(json!({ "success": true })).into_response()
+}
