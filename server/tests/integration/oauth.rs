@@ -1144,3 +1144,38 @@ async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
     assert!(connections_of(&app).await.is_empty());
     app.stop().await;
 }
+
+/// SECURITY C12: the OAuth client never follows a redirect (a token endpoint
+/// that redirects could forward the code and secret elsewhere).
+#[tokio::test]
+async fn the_oauth_http_client_follows_no_redirects() {
+    use axum::routing::get;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = axum::Router::new()
+        .route(
+            "/token",
+            get(|| async { axum::response::Redirect::temporary("/elsewhere") }),
+        )
+        .route(
+            "/elsewhere",
+            get(move || {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async { "followed" }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let res = app::backend::oauth::http_client()
+        .get(format!("http://{addr}/token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 307);
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect was not followed"
+    );
+}
