@@ -310,7 +310,31 @@ async fn callback_inner(
                         &format!("{} {} ({})", conn.platform, conn.id, conn.display_name),
                     )
                     .await;
-                    back("connected")
+                    // Also linked to another business: say so, visibly, and record it.
+                    let shared = connections::linked_elsewhere(
+                        &app.db,
+                        txn.business_id,
+                        &conn.platform,
+                        &conn.external_id,
+                    )
+                    .await
+                    .unwrap_or(false);
+                    if shared {
+                        let _ = connections::audit(
+                            &app.db,
+                            txn.business_id,
+                            &actor,
+                            "linked_elsewhere",
+                            &format!(
+                                "{} {} is also connected to another business",
+                                conn.platform, conn.id
+                            ),
+                        )
+                        .await;
+                        back("connected_shared")
+                    } else {
+                        back("connected")
+                    }
                 }
                 Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }

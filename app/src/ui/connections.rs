@@ -18,6 +18,12 @@ pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {
         .unwrap_or("the platform");
     match outcome {
         "connected" => (ToastKind::Success, format!("Connected {label}.")),
+        "connected_shared" => (
+            ToastKind::Info,
+            format!(
+                "Connected {label}. This account is also connected to another business: disconnect it here if that was not intended."
+            ),
+        ),
         "denied" => (
             ToastKind::Error,
             format!("{label}: the connection was declined."),

@@ -1179,3 +1179,38 @@ async fn the_oauth_http_client_follows_no_redirects() {
         "the redirect was not followed"
     );
 }
+
+on_both_databases!(an_account_linked_to_two_businesses_is_flagged);
+
+async fn an_account_linked_to_two_businesses_is_flagged(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, first) = owner_with_business(&app, "owner@example.com").await;
+    connect_x(&app, &client, &first).await;
+    let second = app.create_business_as(&client, "Second").await;
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &second).await,
+        "approve",
+    )
+    .await;
+    let (status, to, _) = finish(&client, &callback).await;
+    assert_eq!(status, 303);
+    assert!(to.ends_with("oauth=connected_shared&platform=x"), "{to}");
+    let kinds: Vec<String> = audit_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"linked_elsewhere".to_owned()));
+    assert_eq!(
+        connections_of(&app).await.len(),
+        2,
+        "one connection per business"
+    );
+    app.stop().await;
+}

@@ -143,6 +143,22 @@ pub async fn upsert(
         .ok_or_else(|| AppError::internal("connection vanished after upsert"))
 }
 
+/// Whether the same platform account is also connected to another business.
+pub async fn linked_elsewhere(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    account_platform: &str,
+    external_id: &str,
+) -> Result<bool, AppError> {
+    Ok(connections::Entity::find()
+        .filter(connections::Column::Platform.eq(account_platform))
+        .filter(connections::Column::ExternalId.eq(external_id))
+        .filter(connections::Column::BusinessId.ne(business_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     business_id: Uuid,
