@@ -1,0 +1,173 @@
+//! Meta (Facebook Page + Instagram) through the sandbox, with the Page picker.
+
+use super::*;
+use crate::on_both_databases;
+
+on_both_databases!(meta_connects_a_chosen_page_with_its_instagram_account);
+
+async fn meta_stats(app: &TestApp) -> serde_json::Value {
+    let stats: serde_json::Value = app
+        .client
+        .get(app.url("/sandbox/_stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["meta"].clone()
+}
+
+async fn meta_consent(
+    app: &TestApp,
+    client: &reqwest::Client,
+    business: &str,
+    decision: &str,
+) -> String {
+    let res = client
+        .get(app.url(&format!(
+            "/api/v1/oauth/meta/authorize?business_id={business}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let consent_url = location(&res);
+    assert!(
+        consent_url.contains("/sandbox/meta/dialog/oauth?"),
+        "{consent_url}"
+    );
+    let q = query_of(&consent_url);
+    assert_eq!(q["code_challenge_method"], "S256");
+    let res = client
+        .post(app.url("/sandbox/meta/consent"))
+        .form(&[
+            ("decision", decision),
+            ("redirect_uri", q["redirect_uri"].as_str()),
+            ("state", q["state"].as_str()),
+            ("scope", q["scope"].as_str()),
+            ("code_challenge", q["code_challenge"].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    location(&res)
+}
+
+async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+
+    let denied = meta_consent(&app, &client, &business, "deny").await;
+    let (_, to, _) = finish(&client, &denied).await;
+    assert!(to.ends_with("oauth=denied&platform=meta"), "{to}");
+    assert_eq!(meta_stats(&app).await["token_calls"], 0);
+
+    let callback = meta_consent(&app, &client, &business, "approve").await;
+    let (status, to, _) = finish(&client, &callback).await;
+    assert_eq!(status, 303);
+    let prefix = format!("/businesses/{business}/meta/");
+    assert!(to.starts_with(&prefix), "several Pages: the picker ({to})");
+    let pending = to.trim_start_matches(&prefix).to_owned();
+    assert_eq!(
+        meta_stats(&app).await["token_calls"],
+        2,
+        "code exchange + long-lived exchange"
+    );
+
+    let picker = client.get(app.url(&to)).send().await.unwrap();
+    assert_eq!(picker.status(), 200);
+    let html = picker.text().await.unwrap();
+    assert!(html.contains("Northwind Coffee") && html.contains("Northwind Roastery"));
+    assert!(
+        !html.contains("meta-pt") && !html.contains("meta-lt"),
+        "no token reaches the page"
+    );
+
+    let choices = app
+        .call_as(
+            &client,
+            "connections/meta-pages",
+            &[("pending_id", pending.as_str())],
+        )
+        .await;
+    assert_eq!(choices.body[0]["instagram"], "northwind.coffee");
+    assert_eq!(choices.body.as_array().unwrap().len(), 2);
+
+    // Someone else cannot see or take the pending choice.
+    let other = new_client();
+    app.signup_as(&other, "other@example.com").await;
+    let r = app
+        .call_as(
+            &other,
+            "connections/meta-pages",
+            &[("pending_id", pending.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .call_as(
+            &other,
+            "connections/meta-choose",
+            &[("pending_id", pending.as_str()), ("page_id", "sbx-page-1")],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+
+    let chosen = app
+        .call_as(
+            &client,
+            "connections/meta-choose",
+            &[("pending_id", pending.as_str()), ("page_id", "sbx-page-1")],
+        )
+        .await;
+    assert_eq!(
+        (chosen.status, chosen.body.as_str()),
+        (200, Some(business.as_str()))
+    );
+    let replay = app
+        .call_as(
+            &client,
+            "connections/meta-choose",
+            &[("pending_id", pending.as_str()), ("page_id", "sbx-page-2")],
+        )
+        .await;
+    assert_eq!(replay.status, 404, "a choice is single use");
+    assert_eq!(count(&app.db, "meta_pending").await, 0);
+
+    let rows = connections_of(&app).await;
+    let fb = rows
+        .iter()
+        .find(|c| c.platform == "facebook")
+        .expect("the Page");
+    let ig = rows
+        .iter()
+        .find(|c| c.platform == "instagram")
+        .expect("its Instagram account");
+    assert_eq!(
+        (fb.display_name.as_str(), ig.display_name.as_str()),
+        ("Northwind Coffee", "@northwind.coffee")
+    );
+    assert_eq!(ig.parent_id, Some(fb.id));
+    assert!(fb.grant_token_ct.is_some() && fb.access_expires_at.is_none());
+    let days = (fb.data_access_expires_at.unwrap() - chrono::Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "data access tracked: {days}");
+    let dump = dump_database(&app).await + &format!("{:?}", fb.grant_token_ct);
+    assert!(!dump.contains("meta-lt") && !dump.contains("meta-pt") && !dump.contains("meta-st"));
+
+    // Disconnect revokes the grant at Meta and removes both connections.
+    let res = client
+        .delete(app.url(&format!(
+            "/api/v1/oauth/meta/disconnect?business_id={business}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["disconnected"], 2);
+    assert_eq!(meta_stats(&app).await["revocations"], 1);
+    assert!(connections_of(&app).await.is_empty());
+    app.stop().await;
+}

@@ -1,0 +1,223 @@
+//! Refreshing tokens: single flight under concurrency, the sweep, failures.
+
+use super::*;
+use crate::on_both_databases;
+
+on_both_databases!(concurrent_refreshes_make_one_token_call_and_keep_the_chain);
+
+async fn refresh_now(
+    app: &TestApp,
+    client: &reqwest::Client,
+    business: &str,
+) -> (u16, serde_json::Value) {
+    let res = client
+        .post(app.url(&format!("/api/v1/oauth/x/refresh?business_id={business}")))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+async fn concurrent_refreshes_make_one_token_call_and_keep_the_chain(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&client, &callback).await.0, 303);
+    let before = connections_of(&app).await.remove(0);
+    // Pretend the last refresh was long ago.
+    let age = || {
+        connections::Entity::update_many()
+            .col_expr(
+                connections::Column::LastRefreshedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::hours(1)),
+            )
+            .exec(&app.db)
+    };
+    age().await.unwrap();
+    assert_eq!(token_calls(&app).await, 1);
+
+    let answers =
+        futures::future::join_all((0..20).map(|_| refresh_now(&app, &client, &business))).await;
+    let outcomes: Vec<&str> = answers
+        .iter()
+        .map(|(s, body)| {
+            assert_eq!(*s, 200, "{body}");
+            body["results"][0]["outcome"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "refreshed").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        token_calls(&app).await,
+        2,
+        "20 concurrent refreshes, one token call"
+    );
+    let versions: std::collections::HashSet<i64> = answers
+        .iter()
+        .map(|(_, b)| b["results"][0]["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        versions.len(),
+        1,
+        "every caller ends with the same, new tokens: {versions:?}"
+    );
+    let after = connections_of(&app).await.remove(0);
+    assert_ne!(after.access_token_ct, before.access_token_ct);
+    assert_ne!(
+        after.refresh_token_ct, before.refresh_token_ct,
+        "X rotates refresh tokens"
+    );
+    assert!(after.refresh_lease_until.is_none());
+
+    // The chain is intact: the stored (rotated) refresh token still works.
+    age().await.unwrap();
+    let (status, body) = refresh_now(&app, &client, &business).await;
+    assert_eq!(
+        (status, body["results"][0]["outcome"].as_str()),
+        (200, Some("refreshed"))
+    );
+    let stats: serde_json::Value = app
+        .client
+        .get(app.url("/sandbox/_stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["x"]["live_refresh_tokens"], 1);
+
+    // A dead grant marks the connection for reconnecting, visibly.
+    app.client
+        .post(app.url("/sandbox/_faults?platform=x&fault=invalid_grant"))
+        .send()
+        .await
+        .unwrap();
+    age().await.unwrap();
+    let (status, body) = refresh_now(&app, &client, &business).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("invalid_grant"))
+    );
+    let dead = connections_of(&app).await.remove(0);
+    assert_eq!(dead.status, "needs_reconnect");
+    let kinds: Vec<String> = audit_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"refresh_failed".to_owned())
+            && kinds.contains(&"needs_reconnect".to_owned())
+    );
+    let list = app
+        .call_as(
+            &client,
+            "connections/list",
+            &[("business_id", business.as_str())],
+        )
+        .await;
+    let text = list.body["cards"][1]["connections"][0]["status_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.starts_with("Needs reconnect"), "{text}");
+
+    // Reconnecting revives it; then transient trouble is not a dead grant.
+    app.client
+        .post(app.url("/sandbox/_faults?platform=x"))
+        .send()
+        .await
+        .unwrap();
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&client, &callback).await.0, 303);
+    assert_eq!(connections_of(&app).await.remove(0).status, "connected");
+    app.client
+        .post(app.url("/sandbox/_faults?platform=x&fault=server_error"))
+        .send()
+        .await
+        .unwrap();
+    age().await.unwrap();
+    let (status, body) = refresh_now(&app, &client, &business).await;
+    assert_eq!((status, body["error"].as_str()), (502, Some("transient")));
+    let c = connections_of(&app).await.remove(0);
+    assert_eq!(c.status, "connected", "a 5xx does not disconnect anyone");
+    assert_eq!(c.last_error_class.as_deref(), Some("transient"));
+    assert!(c.refresh_lease_until.is_none(), "the lease is released");
+    app.client
+        .post(app.url("/sandbox/_faults?platform=x"))
+        .send()
+        .await
+        .unwrap();
+    app.stop().await;
+}
+
+on_both_databases!(the_sweep_refreshes_x_only_near_expiry);
+
+async fn the_sweep_refreshes_x_only_near_expiry(b: Backend) {
+    let Some(app) = spawn_app_with_worker(b, &[("refresh_sweep_schedule", "* * * * * *")]).await
+    else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    let callback = consent(
+        &app,
+        &client,
+        &start(&app, &client, &business).await,
+        "approve",
+    )
+    .await;
+    assert_eq!(finish(&client, &callback).await.0, 303);
+
+    // Two hours left: several sweeps pass, nothing is refreshed.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        token_calls(&app).await,
+        1,
+        "X is refreshed only near expiry"
+    );
+
+    // Five minutes left: inside the buffer, so the next sweep refreshes it, once.
+    let before = connections_of(&app).await.remove(0);
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::AccessExpiresAt,
+            Expr::value(Some(chrono::Utc::now() + chrono::Duration::minutes(5))),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let mut refreshed = None;
+    for _ in 0..100 {
+        let c = connections_of(&app).await.remove(0);
+        if c.access_token_ct != before.access_token_ct {
+            refreshed = Some(c);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let c = refreshed.expect("the sweep refreshed the connection within 20 s");
+    assert!(c.access_expires_at.unwrap() > chrono::Utc::now() + chrono::Duration::minutes(100));
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    assert_eq!(token_calls(&app).await, 2, "one refresh, not one per sweep");
+    app.stop().await;
+}
