@@ -74,6 +74,24 @@ fn html_escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The signed-in member of `business_id`, or the answer that refuses
+/// (401 signed out, 404 not a member: another tenant's business does not exist).
+async fn member(
+    app: &AppState,
+    headers: &HeaderMap,
+    business_id: Uuid,
+) -> Result<ActiveSession, Response> {
+    let user = match session(app, headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(error_json(AppError::Unauthorized)),
+        Err(e) => return Err(error_json(e)),
+    };
+    businesses::get(&app.db, user.user_id, business_id)
+        .await
+        .map_err(error_json)?;
+    Ok(user)
+}
+
 async fn session(app: &AppState, headers: &HeaderMap) -> Result<Option<ActiveSession>, AppError> {
     match sessions::token_from_headers(headers) {
         Some(token) => sessions::resolve(&app.db, &token, &app.sessions).await,
@@ -166,14 +184,10 @@ pub async fn disconnect(
     let Some(platform) = Platform::parse(&platform) else {
         return error_json(AppError::NotFound);
     };
-    let user = match session(&app, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return error_json(AppError::Unauthorized),
-        Err(e) => return error_json(e),
+    let user = match member(&app, &headers, q.business_id).await {
+        Ok(user) => user,
+        Err(refused) => return refused,
     };
-    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
-        return error_json(e);
-    }
     match connections::disconnect(
         &app.db,
         &app.vault,
@@ -215,13 +229,8 @@ pub async fn refresh(
     let Some(platform) = Platform::parse(&platform) else {
         return error_json(AppError::NotFound);
     };
-    let user = match session(&app, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return error_json(AppError::Unauthorized),
-        Err(e) => return error_json(e),
-    };
-    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
-        return error_json(e);
+    if let Err(refused) = member(&app, &headers, q.business_id).await {
+        return refused;
     }
     let rows = match connections::list(&app.db, q.business_id).await {
         Ok(rows) => rows,
@@ -280,13 +289,8 @@ pub async fn status(
     Query(q): Query<BusinessQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match session(&app, &headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return error_json(AppError::Unauthorized),
-        Err(e) => return error_json(e),
-    };
-    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
-        return error_json(e);
+    if let Err(refused) = member(&app, &headers, q.business_id).await {
+        return refused;
     }
     match connections::list(&app.db, q.business_id).await {
         Ok(rows) => Json(json!({

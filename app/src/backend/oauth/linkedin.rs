@@ -4,10 +4,7 @@
 //! refresh — and no revocation endpoint.
 
 use chrono::Utc;
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-};
+use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -28,22 +25,7 @@ pub fn authorize_url(
     state: &str,
     challenge: PkceCodeChallenge,
 ) -> Result<String, ProviderError> {
-    let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
-        .set_auth_uri(
-            AuthUrl::new(cfg.auth_url.clone())
-                .map_err(|_| ProviderError::Invalid("auth_url".into()))?,
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(cfg.redirect_uri.clone())
-                .map_err(|_| ProviderError::Invalid("redirect_uri".into()))?,
-        );
-    let state = state.to_owned();
-    let (url, _) = client
-        .authorize_url(move || CsrfToken::new(state))
-        .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
-        .set_pkce_challenge(challenge)
-        .url();
-    Ok(url.into())
+    super::consent_url(cfg, state, challenge, SCOPES)
 }
 
 async fn token_request(

@@ -9,10 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-};
+use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -33,22 +30,7 @@ pub fn authorize_url(
     state: &str,
     challenge: PkceCodeChallenge,
 ) -> Result<String, ProviderError> {
-    let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
-        .set_auth_uri(
-            AuthUrl::new(cfg.auth_url.clone())
-                .map_err(|_| ProviderError::Invalid("auth_url".into()))?,
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(cfg.redirect_uri.clone())
-                .map_err(|_| ProviderError::Invalid("redirect_uri".into()))?,
-        );
-    let state = state.to_owned();
-    let (url, _) = client
-        .authorize_url(move || CsrfToken::new(state))
-        .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
-        .set_pkce_challenge(challenge)
-        .url();
-    Ok(url.into())
+    super::consent_url(cfg, state, challenge, SCOPES)
 }
 
 /// HMAC-SHA256 of the token keyed with the app secret, hex.

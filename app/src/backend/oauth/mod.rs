@@ -84,6 +84,34 @@ pub fn http_client() -> reqwest::Client {
         .expect("static HTTP client configuration is valid")
 }
 
+/// The consent URL every platform uses: `response_type=code`, our `state`,
+/// an S256 PKCE challenge, the configured redirect URI and `scopes`.
+pub fn consent_url(
+    cfg: &ProviderSettings,
+    state: &str,
+    challenge: oauth2::PkceCodeChallenge,
+    scopes: &[&str],
+) -> Result<String, ProviderError> {
+    use oauth2::basic::BasicClient;
+    use oauth2::{AuthUrl, ClientId, CsrfToken, RedirectUrl, Scope};
+    let client = BasicClient::new(ClientId::new(cfg.client_id.clone()))
+        .set_auth_uri(
+            AuthUrl::new(cfg.auth_url.clone())
+                .map_err(|_| ProviderError::Invalid("auth_url".into()))?,
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(cfg.redirect_uri.clone())
+                .map_err(|_| ProviderError::Invalid("redirect_uri".into()))?,
+        );
+    let state = state.to_owned();
+    let (url, _) = client
+        .authorize_url(move || CsrfToken::new(state))
+        .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
+        .set_pkce_challenge(challenge)
+        .url();
+    Ok(url.into())
+}
+
 /// What went wrong talking to a provider, classified by what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
