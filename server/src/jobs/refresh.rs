@@ -25,7 +25,8 @@ pub async fn due(
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, sea_orm::DbErr> {
     let candidates = connections::Entity::find()
-        .filter(connections::Column::Status.eq("connected"))
+        // Rate-limited connections come back once their window has passed (below).
+        .filter(connections::Column::Status.is_in(["connected", "rate_limited"]))
         .filter(connections::Column::RefreshTokenCt.is_not_null())
         .filter(connections::Column::AccessExpiresAt.lte(now + refresh::X_BUFFER))
         .all(db)

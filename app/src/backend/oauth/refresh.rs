@@ -244,6 +244,13 @@ async fn wait_for_other(
     loop {
         let row = load(db, id).await?;
         let leased = row.refresh_lease_until.is_some_and(|t| t > Utc::now());
+        // A lease that lapsed without being cleared: its holder died mid-refresh.
+        // Nothing was refreshed; say so, and let the caller (a job) retry.
+        if row.refresh_lease_until.is_some() && !leased {
+            return Err(RefreshError::Provider(ProviderError::Transient(
+                "an interrupted refresh left its lease; retry".into(),
+            )));
+        }
         if !leased && row.version > seen {
             return if row.status == ConnectionStatus::Connected.as_str() {
                 Ok(Refreshed::Joined {

@@ -221,3 +221,45 @@ async fn the_sweep_refreshes_x_only_near_expiry(b: Backend) {
     assert_eq!(token_calls(&app).await, 2, "one refresh, not one per sweep");
     app.stop().await;
 }
+
+on_both_databases!(rate_limited_connections_return_to_the_sweep_after_their_window);
+
+async fn rate_limited_connections_return_to_the_sweep_after_their_window(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    connect_x(&app, &client, &business).await;
+    let now = chrono::Utc::now();
+    let set = |until: chrono::DateTime<chrono::Utc>| {
+        connections::Entity::update_many()
+            .col_expr(connections::Column::Status, Expr::value("rate_limited"))
+            .col_expr(
+                connections::Column::RateLimitedUntil,
+                Expr::value(Some(until)),
+            )
+            .col_expr(
+                connections::Column::AccessExpiresAt,
+                Expr::value(Some(now + chrono::Duration::minutes(5))),
+            )
+            .exec(&app.db)
+    };
+    set(now + chrono::Duration::minutes(10)).await.unwrap();
+    assert!(
+        server::jobs::refresh::due(&app.db, now)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not while rate-limited"
+    );
+    set(now - chrono::Duration::seconds(1)).await.unwrap();
+    assert_eq!(
+        server::jobs::refresh::due(&app.db, now)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "due again after the window"
+    );
+    app.stop().await;
+}
