@@ -28,7 +28,7 @@ pub async fn due(
         // Rate-limited connections come back once their window has passed (below).
         .filter(connections::Column::Status.is_in(["connected", "rate_limited"]))
         .filter(connections::Column::RefreshTokenCt.is_not_null())
-        .filter(connections::Column::AccessExpiresAt.lte(now + refresh::X_BUFFER))
+        .filter(connections::Column::AccessExpiresAt.lte(now + refresh::MAX_BUFFER))
         .all(db)
         .await?;
     Ok(candidates
@@ -71,10 +71,23 @@ pub async fn run(connection_id: Uuid, deps: Data<JobDeps>) -> Result<(), BoxDynE
     match refresh::refresh(&deps.db, &deps.vault, &deps.providers, connection_id, false).await {
         Ok(Refreshed::Refreshed { .. })
         | Ok(Refreshed::Joined { .. })
-        | Ok(Refreshed::NotDue { .. }) => Ok(()),
+        | Ok(Refreshed::NotDue { .. })
+        | Ok(Refreshed::Checked { .. }) => Ok(()),
         Err(RefreshError::Provider(ProviderError::Transient(why))) => {
             Err(std::io::Error::other(format!("transient: {why}")).into())
         }
+        // The platform said when to come back: a new job then, not a backoff now.
+        Err(RefreshError::Provider(ProviderError::RateLimited { until })) => {
+            let wait = (until - Utc::now()).to_std().unwrap_or_default()
+                + std::time::Duration::from_millis(rand::random_range(0..JITTER_MS));
+            deps.queue
+                .push_after(Job::RefreshConnection { connection_id }, wait)
+                .await?;
+            tracing::info!(connection_id = %connection_id, %until, "refresh rate-limited; rescheduled");
+            Ok(())
+        }
+        // Another job's refresh, waited for, failed: that job recorded it and owns the retry.
+        Err(RefreshError::Concurrent(_)) => Ok(()),
         Err(e) => {
             tracing::warn!(connection_id = %connection_id, error = %e, "refresh job ended without retry");
             Err(AbortError::new(std::io::Error::other(e.to_string())).into())

@@ -141,6 +141,10 @@ async fn callback_inner(
             Platform::LinkedIn => {
                 let tokens =
                     linkedin::exchange_code(cfg, &app.providers.http, &code, &txn.verifier).await?;
+                // The token's own word on what was granted: all scopes, or no connection.
+                linkedin::introspect(cfg, &app.providers.http, &tokens.access_token)
+                    .await?
+                    .check()?;
                 let account = linkedin::me(cfg, &app.providers.http, &tokens.access_token).await?;
                 Ok(("linkedin", account, tokens))
             }

@@ -247,11 +247,12 @@ pub async fn refresh(
                     Refreshed::Refreshed { version } => ("refreshed", version),
                     Refreshed::Joined { version } => ("joined", version),
                     Refreshed::NotDue { version } => ("not_due", version),
+                    Refreshed::Checked { version } => ("checked", version),
                 };
                 results
                     .push(json!({ "connection_id": row.id, "outcome": word, "version": version }));
             }
-            Err(RefreshError::Provider(e)) => {
+            Err(RefreshError::Provider(e) | RefreshError::Concurrent(e)) => {
                 let status = match e {
                     ProviderError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                     ProviderError::Transient(_) => StatusCode::BAD_GATEWAY,

@@ -33,10 +33,15 @@ struct RefreshGrant {
     expires_at: DateTime<Utc>,
 }
 
+struct AccessGrant {
+    scope: String,
+    expires_at: DateTime<Utc>,
+}
+
 #[derive(Default)]
 pub struct LinkedInState {
     codes: HashMap<String, CodeGrant>,
-    access: HashMap<String, DateTime<Utc>>,
+    access: HashMap<String, AccessGrant>,
     refresh: HashMap<String, RefreshGrant>,
     pub token_calls: u64,
 }
@@ -46,6 +51,10 @@ pub fn routes() -> Router<Shared> {
         .route("/sandbox/linkedin/oauth/v2/authorization", get(authorize))
         .route("/sandbox/linkedin/oauth/v2/consent", post(consent))
         .route("/sandbox/linkedin/oauth/v2/accessToken", post(token))
+        .route(
+            "/sandbox/linkedin/oauth/v2/introspectToken",
+            post(introspect),
+        )
         .route("/sandbox/linkedin/v2/userinfo", get(userinfo))
 }
 
@@ -158,8 +167,9 @@ async fn token(State(s): State<Shared>, Form(f): Form<TokenForm>) -> Response {
             );
         }
         Some(Fault::Slow) => tokio::time::sleep(std::time::Duration::from_secs(3)).await,
-        None => {}
+        _ => {}
     }
+    let partner = s.fault("linkedin") != Some(Fault::NoRefreshToken);
     if f.client_id.as_deref() != Some(CLIENT_ID)
         || f.client_secret.as_deref() != Some(CLIENT_SECRET)
     {
@@ -235,8 +245,26 @@ async fn token(State(s): State<Shared>, Form(f): Form<TokenForm>) -> Response {
         }
     };
     let access = random_token("li-at");
-    li.access.insert(access.clone(), now + Duration::days(60));
+    li.access.insert(
+        access.clone(),
+        AccessGrant {
+            scope: scope.clone(),
+            expires_at: now + Duration::days(60),
+        },
+    );
     // No token_type, as LinkedIn answers; the refresh clock keeps counting down.
+    // Apps outside the partner program get no refresh token at all.
+    if !partner {
+        if f.grant_type == "authorization_code" {
+            li.refresh.remove(&refresh_token);
+        }
+        return axum::Json(json!({
+            "access_token": access,
+            "expires_in": 60 * 24 * 3600,
+            "scope": scope,
+        }))
+        .into_response();
+    }
     axum::Json(json!({
         "access_token": access,
         "expires_in": 60 * 24 * 3600,
@@ -247,14 +275,64 @@ async fn token(State(s): State<Shared>, Form(f): Form<TokenForm>) -> Response {
     .into_response()
 }
 
+#[derive(Deserialize)]
+struct IntrospectForm {
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// `POST /oauth/v2/introspectToken`: active / expired / revoked, expiry, scopes.
+async fn introspect(State(s): State<Shared>, Form(f): Form<IntrospectForm>) -> Response {
+    if f.client_id.as_deref() != Some(CLIENT_ID)
+        || f.client_secret.as_deref() != Some(CLIENT_SECRET)
+    {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        );
+    }
+    if s.fault("linkedin") == Some(Fault::RateLimit) {
+        return oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Resource level throttle limit reached",
+        );
+    }
+    let revoked = s.fault("linkedin") == Some(Fault::Revoked);
+    let li = s.linkedin.lock().expect("sandbox lock");
+    let Some(grant) = f.token.as_deref().and_then(|t| li.access.get(t)) else {
+        return axum::Json(json!({ "active": false })).into_response();
+    };
+    let status = if revoked {
+        "revoked"
+    } else if grant.expires_at <= Utc::now() {
+        "expired"
+    } else {
+        "active"
+    };
+    let scopes: Vec<&str> = grant.scope.split_whitespace().collect();
+    axum::Json(json!({
+        "active": status == "active",
+        "status": status,
+        "client_id": CLIENT_ID,
+        "auth_type": "3L",
+        "expires_at": grant.expires_at.timestamp(),
+        "scope": scopes.join(","),
+    }))
+    .into_response()
+}
+
 async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
+    let revoked = s.fault("linkedin") == Some(Fault::Revoked);
     let li = s.linkedin.lock().expect("sandbox lock");
     match token.and_then(|t| li.access.get(t)) {
-        Some(expires) if *expires > Utc::now() => axum::Json(json!({ "sub": MEMBER_ID, "name": MEMBER_NAME })).into_response(),
+        Some(grant) if !revoked && grant.expires_at > Utc::now() => axum::Json(json!({ "sub": MEMBER_ID, "name": MEMBER_NAME })).into_response(),
         _ => (StatusCode::UNAUTHORIZED, axum::Json(json!({ "serviceErrorCode": 65600, "message": "Invalid access token", "status": 401 }))).into_response(),
     }
 }

@@ -161,7 +161,7 @@ async fn access_token(State(s): State<Shared>, Query(q): Query<TokenQuery>) -> R
             );
         }
         Some(Fault::Slow) => tokio::time::sleep(std::time::Duration::from_secs(3)).await,
-        None => {}
+        _ => {}
     }
     if q.client_id.as_deref() != Some(CLIENT_ID)
         || q.client_secret.as_deref() != Some(CLIENT_SECRET)
@@ -243,6 +243,7 @@ async fn debug_token(
             "Invalid OAuth access token - Cannot parse access token",
         );
     }
+    let revoked = s.fault("meta") == Some(Fault::Revoked);
     let m = s.meta.lock().expect("sandbox lock");
     let expires = m
         .long
@@ -251,7 +252,7 @@ async fn debug_token(
     let now = Utc::now();
     axum::Json(json!({ "data": {
         "app_id": CLIENT_ID,
-        "is_valid": expires.is_some_and(|e| *e > now),
+        "is_valid": !revoked && expires.is_some_and(|e| *e > now),
         "expires_at": expires.map(|e| e.timestamp()).unwrap_or(0),
         "data_access_expires_at": (now + Duration::days(90)).timestamp(),
         "scopes": ["pages_show_list", "pages_read_engagement", "instagram_basic", "instagram_manage_insights"],
@@ -280,8 +281,11 @@ async fn accounts(
     headers: HeaderMap,
     Query(q): Query<ProofQuery>,
 ) -> Response {
+    let single = s.fault("meta") == Some(Fault::SinglePage);
+    let revoked = s.fault("meta") == Some(Fault::Revoked);
     let m = s.meta.lock().expect("sandbox lock");
-    let Some(token) = authorized(&m, &headers, q.appsecret_proof.as_deref()) else {
+    let token = authorized(&m, &headers, q.appsecret_proof.as_deref()).filter(|_| !revoked);
+    let Some(token) = token else {
         return graph_error(
             StatusCode::BAD_REQUEST,
             190,
@@ -290,12 +294,15 @@ async fn accounts(
     };
     // Page tokens are derived from the user token: stable per user token.
     let page_token = |n: u8| format!("meta-pt{n}-{}", &token[token.len().saturating_sub(12)..]);
-    axum::Json(json!({ "data": [
-        { "id": "sbx-page-1", "name": "Northwind Coffee", "access_token": page_token(1),
-          "instagram_business_account": { "id": "sbx-ig-1", "username": "northwind.coffee" } },
-        { "id": "sbx-page-2", "name": "Northwind Roastery", "access_token": page_token(2) },
-    ]}))
-    .into_response()
+    let mut pages = vec![
+        json!({ "id": "sbx-page-1", "name": "Northwind Coffee", "access_token": page_token(1),
+          "instagram_business_account": { "id": "sbx-ig-1", "username": "northwind.coffee" } }),
+        json!({ "id": "sbx-page-2", "name": "Northwind Roastery", "access_token": page_token(2) }),
+    ];
+    if single {
+        pages.truncate(1);
+    }
+    axum::Json(json!({ "data": pages })).into_response()
 }
 
 async fn revoke(

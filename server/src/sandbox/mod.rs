@@ -36,6 +36,14 @@ pub enum Fault {
     InvalidGrant,
     /// Answers after 3 seconds.
     Slow,
+    /// Every access token issued so far is revoked: API calls answer 401,
+    /// introspection says `revoked`.
+    Revoked,
+    /// Token answers carry no refresh token (LinkedIn without the partner
+    /// program; a refresh answer that omits the rotation).
+    NoRefreshToken,
+    /// Meta: the user manages a single Page.
+    SinglePage,
 }
 
 #[derive(Default)]

@@ -197,8 +197,9 @@ async fn token(State(s): State<Shared>, headers: HeaderMap, Form(f): Form<TokenF
             );
         }
         Some(Fault::Slow) => tokio::time::sleep(Duration::from_secs(3)).await,
-        None => {}
+        _ => {}
     }
+    let rotate = s.fault("x") != Some(Fault::NoRefreshToken);
     if !basic_auth_ok(&headers) {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
@@ -238,13 +239,26 @@ async fn token(State(s): State<Shared>, headers: HeaderMap, Form(f): Form<TokenF
         }
         "refresh_token" => {
             // Single use: the old refresh token dies here, whatever happens next.
-            let Some(old) = f.refresh_token.and_then(|t| x.refresh.remove(&t)) else {
+            let Some((token, old)) = f
+                .refresh_token
+                .and_then(|t| x.refresh.remove(&t).map(|g| (t, g)))
+            else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
                     "Value passed for the token was invalid.",
                 );
             };
+            if !rotate {
+                // An answer without a new refresh token leaves the old one usable.
+                x.refresh.insert(
+                    token,
+                    Grant {
+                        id: old.id,
+                        scope: old.scope.clone(),
+                    },
+                );
+            }
             old
         }
         _ => {
@@ -263,7 +277,7 @@ async fn token(State(s): State<Shared>, headers: HeaderMap, Form(f): Form<TokenF
         "access_token": access,
         "scope": grant.scope,
     });
-    if offline {
+    if offline && (rotate || f.grant_type == "authorization_code") {
         let refresh = random_token("x-rt");
         body["refresh_token"] = json!(refresh);
         x.refresh.insert(
@@ -316,9 +330,10 @@ async fn me(State(s): State<Shared>, headers: HeaderMap) -> Response {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
+    let revoked = s.fault("x") == Some(Fault::Revoked);
     let x = s.x.lock().expect("sandbox lock");
     match token.and_then(|t| x.access.get(t)) {
-        Some((_, expires)) if *expires > Utc::now() => axum::Json(json!({
+        Some((_, expires)) if !revoked && *expires > Utc::now() => axum::Json(json!({
             "data": { "id": ACCOUNT_ID, "name": "Pulseboard Demo", "username": USERNAME }
         }))
         .into_response(),

@@ -3,14 +3,13 @@
 //! for approved partner apps — whose 365-day clock does not restart on
 //! refresh — and no revocation endpoint.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::tokens::{TokenSet, classify_error, parse_token_response};
-use super::x::transport;
-use super::{Account, ProviderError, ProviderSettings};
+use super::tokens::{ClientAuth, EXPIRY_SKEW, TokenSet, classify_error, post_form, token_request};
+use super::{Account, ProviderError, ProviderSettings, transport};
 
 /// Sign-in identity plus organization analytics (admin of a company page).
 pub const SCOPES: &[&str] = &[
@@ -28,44 +27,6 @@ pub fn authorize_url(
     super::consent_url(cfg, state, challenge, SCOPES)
 }
 
-async fn token_request(
-    cfg: &ProviderSettings,
-    http: &reqwest::Client,
-    form: &[(&str, &str)],
-) -> Result<TokenSet, ProviderError> {
-    let mut body: Vec<(&str, &str)> = form.to_vec();
-    body.push(("client_id", &cfg.client_id));
-    body.push(("client_secret", cfg.client_secret.expose_secret()));
-    let res = http
-        .post(&cfg.token_url)
-        .form(&body)
-        .send()
-        .await
-        .map_err(|e| ProviderError::Transient(transport(&e)))?;
-    let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let bytes = res
-        .bytes()
-        .await
-        .map_err(|e| ProviderError::Transient(transport(&e)))?;
-    let now = Utc::now();
-    if status == 200 {
-        // LinkedIn omits token_type; every token it issues is a bearer token.
-        let mut json: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|_| ProviderError::Invalid("token response is not JSON".into()))?;
-        if json.get("token_type").is_none() {
-            json["token_type"] = serde_json::json!("Bearer");
-        }
-        parse_token_response(json.to_string().as_bytes(), now, true)
-    } else {
-        Err(classify_error(status, retry_after.as_deref(), &bytes, now))
-    }
-}
-
 #[tracing::instrument(skip_all, fields(platform = "linkedin"))]
 pub async fn exchange_code(
     cfg: &ProviderSettings,
@@ -76,12 +37,14 @@ pub async fn exchange_code(
     token_request(
         cfg,
         http,
+        ClientAuth::Body,
         &[
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", &cfg.redirect_uri),
             ("code_verifier", verifier.secret()),
         ],
+        true,
     )
     .await
 }
@@ -95,12 +58,115 @@ pub async fn refresh(
     token_request(
         cfg,
         http,
+        ClientAuth::Body,
         &[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose_secret()),
         ],
+        true,
     )
     .await
+}
+
+/// What LinkedIn says about an access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Introspection {
+    /// `active` and status `active`: the token works.
+    pub active: bool,
+    /// `active`, `expired` or `revoked`.
+    pub status: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+}
+
+impl Introspection {
+    /// The scopes from [`SCOPES`] this token lacks.
+    pub fn missing_scopes(&self) -> Vec<&'static str> {
+        SCOPES
+            .iter()
+            .copied()
+            .filter(|s| !self.scopes.iter().any(|have| have == s))
+            .collect()
+    }
+
+    /// The token's state as a provider error, or `Ok` when it is usable.
+    pub fn check(&self) -> Result<(), ProviderError> {
+        if !self.active {
+            return Err(ProviderError::NeedsReauth(match self.status.as_str() {
+                "expired" => "expired".into(),
+                _ => "revoked".into(),
+            }));
+        }
+        match self.missing_scopes().first() {
+            Some(scope) => Err(ProviderError::MissingPermission((*scope).into())),
+            None => Ok(()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawIntrospection {
+    active: bool,
+    status: Option<String>,
+    expires_at: Option<i64>,
+    scope: Option<String>,
+}
+
+/// Parses an introspection answer; scopes are comma-separated.
+pub fn parse_introspection(body: &[u8]) -> Result<Introspection, ProviderError> {
+    let raw: RawIntrospection = serde_json::from_slice(body)
+        .map_err(|_| ProviderError::Invalid("introspection is not JSON".into()))?;
+    Ok(Introspection {
+        active: raw.active && raw.status.as_deref().is_none_or(|s| s == "active"),
+        status: raw
+            .status
+            .unwrap_or_else(|| if raw.active { "active" } else { "revoked" }.into()),
+        expires_at: raw
+            .expires_at
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .map(|t| t - EXPIRY_SKEW),
+        scopes: raw
+            .scope
+            .unwrap_or_default()
+            .split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+/// Asks LinkedIn whether `token` is active, until when, with which scopes
+/// (`POST /oauth/v2/introspectToken`, beside the token endpoint).
+#[tracing::instrument(skip_all, fields(platform = "linkedin"))]
+pub async fn introspect(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    token: &SecretString,
+) -> Result<Introspection, ProviderError> {
+    let base = cfg
+        .token_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .ok_or_else(|| ProviderError::Invalid("token_url".into()))?;
+    let url = format!("{base}/introspectToken");
+    let (status, retry_after, body) = post_form(
+        cfg,
+        http,
+        &url,
+        ClientAuth::Body,
+        &[("token", token.expose_secret())],
+    )
+    .await?;
+    if status == 200 {
+        parse_introspection(&body)
+    } else {
+        Err(classify_error(
+            status,
+            retry_after.as_deref(),
+            &body,
+            Utc::now(),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -136,5 +202,53 @@ pub async fn me(
         401 => Err(ProviderError::NeedsReauth("revoked".into())),
         403 => Err(ProviderError::MissingPermission("profile".into())),
         status => Err(classify_error(status, None, b"", Utc::now())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn introspection_reads_status_expiry_and_comma_separated_scopes() {
+        let i = parse_introspection(
+            br#"{"active":true,"status":"active","expires_at":1800000000,"scope":"openid,profile,r_organization_social,rw_organization_admin","client_id":"c"}"#,
+        )
+        .unwrap();
+        assert!(i.active);
+        assert_eq!(
+            i.expires_at,
+            DateTime::from_timestamp(1_800_000_000, 0).map(|t| t - EXPIRY_SKEW)
+        );
+        assert_eq!(i.check(), Ok(()));
+
+        let narrow =
+            parse_introspection(br#"{"active":true,"status":"active","scope":"openid,profile"}"#)
+                .unwrap();
+        assert_eq!(
+            narrow.check(),
+            Err(ProviderError::MissingPermission(
+                "r_organization_social".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn inactive_tokens_need_a_reconnect() {
+        for (body, why) in [
+            (&br#"{"active":false,"status":"revoked"}"#[..], "revoked"),
+            (br#"{"active":false,"status":"expired"}"#, "expired"),
+            (br#"{"active":false}"#, "revoked"),
+            // An "active" flag contradicted by the status is not trusted.
+            (
+                br#"{"active":true,"status":"revoked","scope":"openid"}"#,
+                "revoked",
+            ),
+        ] {
+            let i = parse_introspection(body).unwrap();
+            assert!(!i.active);
+            assert_eq!(i.check(), Err(ProviderError::NeedsReauth(why.into())));
+        }
+        assert!(parse_introspection(b"<html>").is_err());
     }
 }

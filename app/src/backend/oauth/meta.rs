@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::tokens::{TokenSet, classify_error, parse_token_response};
-use super::x::transport;
+use super::transport;
 use super::{ProviderError, ProviderSettings};
 
 pub const SCOPES: &[&str] = &[

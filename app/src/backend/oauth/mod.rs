@@ -84,6 +84,19 @@ pub fn http_client() -> reqwest::Client {
         .expect("static HTTP client configuration is valid")
 }
 
+/// A transport error's kind, never its URL or body.
+pub(crate) fn transport(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timeout".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else if e.is_redirect() {
+        "unexpected redirect".into()
+    } else {
+        "request failed".into()
+    }
+}
+
 /// The consent URL every platform uses: `response_type=code`, our `state`,
 /// an S256 PKCE challenge, the configured redirect URI and `scopes`.
 pub fn consent_url(

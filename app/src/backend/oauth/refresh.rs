@@ -38,6 +38,9 @@ pub enum Refreshed {
     Joined { version: i32 },
     /// Nothing to do yet (not inside the platform's buffer).
     NotDue { version: i32 },
+    /// No refresh token exists (LinkedIn outside the partner program): the
+    /// platform confirmed the access token is still active.
+    Checked { version: i32 },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +49,22 @@ pub enum RefreshError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     App(#[from] AppError),
+    /// Another caller's refresh, which this one waited for, failed so.
+    /// That caller recorded it and owns any retry.
+    #[error("a concurrent refresh failed: {0}")]
+    Concurrent(ProviderError),
     #[error("this connection cannot be refreshed ({0})")]
     Unsupported(&'static str),
+}
+
+impl RefreshError {
+    /// The platform's answer behind this error, whoever received it.
+    pub fn provider(&self) -> Option<&ProviderError> {
+        match self {
+            RefreshError::Provider(e) | RefreshError::Concurrent(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl From<sea_orm::DbErr> for RefreshError {
@@ -64,9 +81,16 @@ pub fn due(c: &connections::Model, now: DateTime<Utc>) -> bool {
         &c.refresh_token_ct,
     ) {
         ("x", Some(at), Some(_)) => at - now <= X_BUFFER,
+        // The refresh token's own 365-day clock must still be running.
+        ("linkedin", Some(at), Some(_)) => {
+            at - now <= LINKEDIN_BUFFER && c.refresh_expires_at.is_none_or(|r| r > now)
+        }
         _ => false,
     }
 }
+
+/// The widest buffer of any platform: the sweep's first, coarse filter.
+pub const MAX_BUFFER: Duration = LINKEDIN_BUFFER;
 
 async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<connections::Model, RefreshError> {
     connections::Entity::find_by_id(id)
@@ -90,11 +114,15 @@ pub async fn refresh(
             version: start.version,
         });
     }
-    let leased = start.refresh_lease_until.is_some_and(|t| t > now);
-    if force && !leased && start.last_refreshed_at.is_some_and(|t| now - t < RECENT) {
-        return Ok(Refreshed::Joined {
-            version: start.version,
-        });
+    // The platform said when to come back; calling earlier only extends the penalty.
+    if let Some(until) = start.rate_limited_until.filter(|t| *t > now) {
+        return if force {
+            Err(ProviderError::RateLimited { until }.into())
+        } else {
+            Ok(Refreshed::NotDue {
+                version: start.version,
+            })
+        };
     }
     let platform = match start.platform.as_str() {
         "x" => Platform::X,
@@ -108,6 +136,15 @@ pub async fn refresh(
     let Some(cfg) = providers.get(platform) else {
         return Err(RefreshError::Unsupported("the platform is not configured"));
     };
+    if platform == Platform::LinkedIn && start.refresh_token_ct.is_none() {
+        return check_linkedin(db, vault, providers, cfg, &start).await;
+    }
+    let leased = start.refresh_lease_until.is_some_and(|t| t > now);
+    if force && !leased && start.last_refreshed_at.is_some_and(|t| now - t < RECENT) {
+        return Ok(Refreshed::Joined {
+            version: start.version,
+        });
+    }
     // Take the lease: succeeds for exactly one caller holding this version.
     let taken = connections::Entity::update_many()
         .col_expr(
@@ -221,6 +258,62 @@ pub async fn refresh(
     }
 }
 
+/// LinkedIn without a refresh token cannot be refreshed; introspection says
+/// whether the access token still works (a member can revoke it at any time).
+async fn check_linkedin(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    providers: &Providers,
+    cfg: &super::ProviderSettings,
+    c: &connections::Model,
+) -> Result<Refreshed, RefreshError> {
+    let token = super::connections::access_token(vault, c)?;
+    let verdict = linkedin::introspect(cfg, &providers.http, &token)
+        .await
+        .and_then(|i| i.check().map(|()| i));
+    match verdict {
+        Ok(found) => {
+            let now = Utc::now();
+            let updated = connections::Entity::update_many()
+                .col_expr(
+                    connections::Column::Status,
+                    Expr::value(ConnectionStatus::Connected.as_str()),
+                )
+                .col_expr(
+                    connections::Column::LastErrorClass,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    connections::Column::RateLimitedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    connections::Column::AccessExpiresAt,
+                    Expr::value(found.expires_at.or(c.access_expires_at)),
+                )
+                .col_expr(
+                    connections::Column::Version,
+                    Expr::col(connections::Column::Version).add(1),
+                )
+                .col_expr(connections::Column::UpdatedAt, Expr::value(now))
+                .filter(connections::Column::Id.eq(c.id))
+                .filter(connections::Column::Version.eq(c.version))
+                .exec(db)
+                .await?;
+            let version = if updated.rows_affected == 1 {
+                c.version + 1
+            } else {
+                load(db, c.id).await?.version
+            };
+            Ok(Refreshed::Checked { version })
+        }
+        Err(err) => {
+            record_failure(db, c, &err).await?;
+            Err(err.into())
+        }
+    }
+}
+
 async fn release(db: &impl ConnectionTrait, id: Uuid, version: i32) -> Result<(), RefreshError> {
     connections::Entity::update_many()
         .col_expr(
@@ -252,15 +345,23 @@ async fn wait_for_other(
             )));
         }
         if !leased && row.version > seen {
-            return if row.status == ConnectionStatus::Connected.as_str() {
-                Ok(Refreshed::Joined {
+            let why = row
+                .last_error_class
+                .clone()
+                .unwrap_or_else(|| "refresh failed".into());
+            return match ConnectionStatus::parse(&row.status) {
+                Some(ConnectionStatus::Connected) => Ok(Refreshed::Joined {
                     version: row.version,
-                })
-            } else {
-                Err(RefreshError::Provider(ProviderError::NeedsReauth(
-                    row.last_error_class
-                        .unwrap_or_else(|| "refresh failed".into()),
-                )))
+                }),
+                Some(ConnectionStatus::RateLimited) => {
+                    Err(RefreshError::Concurrent(ProviderError::RateLimited {
+                        until: row.rate_limited_until.unwrap_or_else(Utc::now),
+                    }))
+                }
+                Some(ConnectionStatus::MissingPermission) => Err(RefreshError::Concurrent(
+                    ProviderError::MissingPermission(why),
+                )),
+                _ => Err(RefreshError::Concurrent(ProviderError::NeedsReauth(why))),
             };
         }
         if Utc::now() > deadline {

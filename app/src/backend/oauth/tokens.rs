@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::ProviderError;
+use super::{ProviderError, ProviderSettings};
 
 /// Expiry is stored this much early, so a token is never used at its last second.
 pub const EXPIRY_SKEW: Duration = Duration::seconds(60);
@@ -77,6 +77,80 @@ pub fn parse_token_response(
             .map(|s| now + Duration::seconds(s) - EXPIRY_SKEW),
         scopes: raw.scope.unwrap_or_default(),
     })
+}
+
+/// How a platform wants the client to prove who it is at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// HTTP Basic `client_id:client_secret` (X).
+    Basic,
+    /// `client_id` and `client_secret` in the form body (LinkedIn, Meta).
+    Body,
+}
+
+/// A form POST's status, `Retry-After` and body, with client authentication.
+pub(super) async fn post_form(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    url: &str,
+    auth: ClientAuth,
+    form: &[(&str, &str)],
+) -> Result<(u16, Option<String>, Vec<u8>), ProviderError> {
+    use secrecy::ExposeSecret;
+    let mut body: Vec<(&str, &str)> = form.to_vec();
+    let req = match auth {
+        ClientAuth::Basic => http
+            .post(url)
+            .basic_auth(&cfg.client_id, Some(cfg.client_secret.expose_secret())),
+        ClientAuth::Body => {
+            body.push(("client_id", &cfg.client_id));
+            body.push(("client_secret", cfg.client_secret.expose_secret()));
+            http.post(url)
+        }
+    };
+    let res = req
+        .form(&body)
+        .send()
+        .await
+        .map_err(|e| ProviderError::Transient(super::transport(&e)))?;
+    let status = res.status().as_u16();
+    let retry_after = res
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| ProviderError::Transient(super::transport(&e)))?;
+    Ok((status, retry_after, bytes.to_vec()))
+}
+
+/// POSTs `form` to the token endpoint and validates the answer strictly.
+/// `implicit_bearer`: the platform omits `token_type` (LinkedIn) and every
+/// token it issues is a bearer token.
+pub(super) async fn token_request(
+    cfg: &ProviderSettings,
+    http: &reqwest::Client,
+    auth: ClientAuth,
+    form: &[(&str, &str)],
+    implicit_bearer: bool,
+) -> Result<TokenSet, ProviderError> {
+    let (status, retry_after, body) = post_form(cfg, http, &cfg.token_url, auth, form).await?;
+    let now = Utc::now();
+    if status != 200 {
+        return Err(classify_error(status, retry_after.as_deref(), &body, now));
+    }
+    if implicit_bearer {
+        let mut json: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|_| ProviderError::Invalid("token response is not JSON".into()))?;
+        if json.is_object() && json.get("token_type").is_none() {
+            json["token_type"] = serde_json::json!("Bearer");
+        }
+        parse_token_response(json.to_string().as_bytes(), now, true)
+    } else {
+        parse_token_response(&body, now, true)
+    }
 }
 
 #[derive(Deserialize)]

@@ -7,8 +7,8 @@ use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::tokens::{TokenSet, classify_error, parse_token_response};
-use super::{Account, ProviderError, ProviderSettings};
+use super::tokens::{ClientAuth, TokenSet, classify_error, token_request};
+use super::{Account, ProviderError, ProviderSettings, transport};
 
 /// The minimum that reads analytics and keeps working (`offline.access`).
 pub const SCOPES: &[&str] = &["tweet.read", "users.read", "offline.access"];
@@ -23,50 +23,6 @@ pub fn authorize_url(
     super::consent_url(cfg, state, challenge, SCOPES)
 }
 
-/// POSTs a form to the token endpoint with HTTP Basic client authentication.
-async fn token_request(
-    cfg: &ProviderSettings,
-    http: &reqwest::Client,
-    form: &[(&str, &str)],
-) -> Result<TokenSet, ProviderError> {
-    let res = http
-        .post(&cfg.token_url)
-        .basic_auth(&cfg.client_id, Some(cfg.client_secret.expose_secret()))
-        .form(form)
-        .send()
-        .await
-        .map_err(|e| ProviderError::Transient(transport(&e)))?;
-    let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = res
-        .bytes()
-        .await
-        .map_err(|e| ProviderError::Transient(transport(&e)))?;
-    let now = Utc::now();
-    if status == 200 {
-        parse_token_response(&body, now, true)
-    } else {
-        Err(classify_error(status, retry_after.as_deref(), &body, now))
-    }
-}
-
-/// A transport error's kind, never its URL or body.
-pub(super) fn transport(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timeout".into()
-    } else if e.is_connect() {
-        "connection failed".into()
-    } else if e.is_redirect() {
-        "unexpected redirect".into()
-    } else {
-        "request failed".into()
-    }
-}
-
 #[tracing::instrument(skip_all, fields(platform = "x"))]
 pub async fn exchange_code(
     cfg: &ProviderSettings,
@@ -77,6 +33,7 @@ pub async fn exchange_code(
     token_request(
         cfg,
         http,
+        ClientAuth::Basic,
         &[
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -84,6 +41,7 @@ pub async fn exchange_code(
             ("code_verifier", verifier.secret()),
             ("client_id", &cfg.client_id),
         ],
+        false,
     )
     .await
 }
@@ -97,11 +55,13 @@ pub async fn refresh(
     token_request(
         cfg,
         http,
+        ClientAuth::Basic,
         &[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose_secret()),
             ("client_id", &cfg.client_id),
         ],
+        false,
     )
     .await
 }

@@ -3,7 +3,53 @@
 use super::*;
 use crate::on_both_databases;
 
-on_both_databases!(meta_connects_a_chosen_page_with_its_instagram_account);
+on_both_databases!(
+    meta_connects_a_chosen_page_with_its_instagram_account,
+    a_single_page_is_connected_without_the_picker,
+);
+
+async fn a_single_page_is_connected_without_the_picker(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    set_fault(&app, "meta", Some("single_page")).await;
+    let callback = meta_consent(&app, &client, &business, "approve").await;
+    let (status, to, _) = finish(&client, &callback).await;
+    assert_eq!(
+        (status, to),
+        (
+            303,
+            format!("/businesses/{business}?oauth=connected&platform=meta")
+        )
+    );
+    let mut rows: Vec<(String, String, bool)> = connections_of(&app)
+        .await
+        .into_iter()
+        .map(|c| {
+            (
+                c.platform,
+                c.display_name,
+                c.data_access_expires_at.is_some(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        vec![
+            ("facebook".into(), "Northwind Coffee".into(), true),
+            ("instagram".into(), "@northwind.coffee".into(), true),
+        ]
+    );
+    assert_eq!(
+        count(&app.db, "meta_pending").await,
+        0,
+        "nothing left pending"
+    );
+    set_fault(&app, "meta", None).await;
+    app.stop().await;
+}
 
 async fn meta_stats(app: &TestApp) -> serde_json::Value {
     let stats: serde_json::Value = app

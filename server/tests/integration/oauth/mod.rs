@@ -127,6 +127,40 @@ pub(crate) async fn connect_x(app: &TestApp, client: &reqwest::Client, business:
     assert_eq!(finish(client, &callback).await.0, 303);
 }
 
+/// Switches a sandbox fault on (`Some`) or off (`None`) for `platform`.
+pub(crate) async fn set_fault(app: &TestApp, platform: &str, fault: Option<&str>) {
+    let url = match fault {
+        Some(f) => format!("/sandbox/_faults?platform={platform}&fault={f}"),
+        None => format!("/sandbox/_faults?platform={platform}"),
+    };
+    let res = app.client.post(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+}
+
+/// The sandbox's token-endpoint call count for `platform`.
+async fn token_calls_of(app: &TestApp, platform: &str) -> u64 {
+    let stats: serde_json::Value = app
+        .client
+        .get(app.url("/sandbox/_stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats[platform]["token_calls"].as_u64().unwrap()
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
+    audit_events::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.detail))
+        .collect()
+}
+
 async fn owner_with_business(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let client = new_client();
     app.signup_as(&client, email).await;

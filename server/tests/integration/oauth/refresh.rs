@@ -263,3 +263,73 @@ async fn rate_limited_connections_return_to_the_sweep_after_their_window(b: Back
     );
     app.stop().await;
 }
+
+on_both_databases!(a_rate_limited_refresh_job_comes_back_at_retry_after);
+
+/// Pending RefreshConnection jobs for `id` that wait at least `secs` from now.
+async fn refreshes_waiting(app: &TestApp, id: uuid::Uuid, secs: i64) -> i64 {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let b = app.db.get_database_backend();
+    let sql = match b {
+        sea_orm::DbBackend::Postgres => format!(
+            "SELECT count(*) AS n FROM apalis.jobs WHERE status = 'Pending' \
+             AND convert_from(job, 'UTF8') LIKE '%{id}%' AND run_at > now() + interval '{secs} seconds'"
+        ),
+        _ => format!(
+            "SELECT count(*) AS n FROM Jobs WHERE status = 'Pending' \
+             AND CAST(job AS TEXT) LIKE '%{id}%' AND run_at > strftime('%s', 'now') + {secs}"
+        ),
+    };
+    N::find_by_statement(Statement::from_string(b, sql))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .n
+}
+
+async fn a_rate_limited_refresh_job_comes_back_at_retry_after(b: Backend) {
+    let Some(app) = spawn_app_with_worker(b, &[("refresh_sweep_schedule", "* * * * * *")]).await
+    else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    connect_x(&app, &client, &business).await;
+    // X answers 429 with Retry-After: 30 once the sweep's job refreshes.
+    set_fault(&app, "x", Some("rate_limit")).await;
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::AccessExpiresAt,
+            Expr::value(Some(chrono::Utc::now() + chrono::Duration::minutes(5))),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let id = connections_of(&app).await[0].id;
+    let mut rescheduled = false;
+    for _ in 0..100 {
+        if refreshes_waiting(&app, id, 20).await == 1 {
+            rescheduled = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(rescheduled, "one job waits out the Retry-After window");
+    let c = connections_of(&app).await.remove(0);
+    assert_eq!(c.status, "rate_limited");
+    let until = c.rate_limited_until.unwrap() - chrono::Utc::now();
+    assert!(until > chrono::Duration::seconds(15) && until <= chrono::Duration::seconds(31));
+    // The sweep leaves it alone meanwhile: one token call, not one per tick.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        token_calls(&app).await,
+        2,
+        "connect + the one rate-limited refresh"
+    );
+    set_fault(&app, "x", None).await;
+    app.stop().await;
+}
