@@ -74,4 +74,27 @@ pub struct MetaPageChoice {
     pub name: String,
     /// The linked Instagram professional account's username, if any.
     pub instagram: Option<String>,
+    /// Already connected to another business: choosing it links it here too.
+    pub linked_elsewhere: bool,
+}
+
+/// An authorized account that is already connected to another business,
+/// waiting for the user to link it here too, or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLinkView {
+    pub business_id: Uuid,
+    pub platform: crate::domain::Platform,
+    pub display_name: String,
+    /// The other businesses with this account that the user is a member of.
+    pub also_in: Vec<String>,
+    /// It is also connected to businesses the user cannot see.
+    pub also_elsewhere: bool,
+}
+
+/// What the user decided about a pending link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkDecision {
+    pub business_id: Uuid,
+    pub platform: crate::domain::Platform,
+    pub linked: bool,
 }

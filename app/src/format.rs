@@ -54,6 +54,22 @@ pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> 
                     "Connected · Expires today".to_owned()
                 }
             }
+            // LinkedIn's refresh token dies 365 days after the first consent.
+            _ if c
+                .refresh_expires_at
+                .is_some_and(|r| r - now <= chrono::Duration::days(14)) =>
+            {
+                let at = c.refresh_expires_at.unwrap_or(now);
+                if at <= now {
+                    "Needs reconnect: the yearly authorization ended".to_owned()
+                } else {
+                    let days = (at - now).num_days();
+                    format!(
+                        "Connected · Reconnect within {days} day{} (yearly authorization)",
+                        if days == 1 { "" } else { "s" }
+                    )
+                }
+            }
             // Meta: no refresh; warn at 14 and 3 days before data access lapses.
             _ => match c.data_access_expires_at {
                 Some(at) if at <= now => "Needs reconnect: data access expired".to_owned(),
@@ -74,6 +90,8 @@ pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> 
                 Some("invalid_grant") => "the platform no longer accepts this grant",
                 Some("revoked") => "access was revoked",
                 Some("expired") => "access expired",
+                Some("data_access_expired") => "data access expired after 90 days without use",
+                Some("refresh_expired") => "the yearly authorization ended",
                 _ => "sign in to the platform again",
             }
         ),
@@ -141,6 +159,11 @@ mod tests {
             "Connected",
             "self-refreshing tokens don't nag"
         );
+        c.refresh_expires_at = Some(now + chrono::Duration::days(5) + chrono::Duration::hours(1));
+        assert_eq!(
+            connection_status(&c, now),
+            "Connected · Reconnect within 5 days (yearly authorization)"
+        );
         let mut meta = conn(Connected);
         meta.data_access_expires_at = Some(now + chrono::Duration::days(30));
         assert_eq!(connection_status(&meta, now), "Connected");
@@ -161,6 +184,11 @@ mod tests {
         let mut c = conn(NeedsReconnect);
         c.last_error_class = Some("invalid_grant".into());
         assert!(connection_status(&c, now).starts_with("Needs reconnect: "));
+        c.last_error_class = Some("data_access_expired".into());
+        assert_eq!(
+            connection_status(&c, now),
+            "Needs reconnect: data access expired after 90 days without use"
+        );
         let mut c = conn(RateLimited);
         c.rate_limited_until = Some(now + chrono::Duration::minutes(5));
         assert_eq!(connection_status(&c, now), "Rate-limited until 12:05 UTC");

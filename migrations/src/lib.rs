@@ -9,6 +9,7 @@ mod m20261124_000001_accounts;
 mod m20261124_000002_jobs;
 mod m20261124_000003_connections;
 mod m20261124_000004_meta;
+mod m20261124_000005_pending;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_jobs::Migration),
             Box::new(m20261124_000003_connections::Migration),
             Box::new(m20261124_000004_meta::Migration),
+            Box::new(m20261124_000005_pending::Migration),
         ]
     }
 }

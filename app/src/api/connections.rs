@@ -89,6 +89,7 @@ pub async fn meta_page_choices(
                 id: p.id,
                 name: p.name,
                 instagram: p.instagram,
+                linked_elsewhere: p.linked_elsewhere,
             })
             .collect())
     })
@@ -121,6 +122,86 @@ pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid,
             &user.session_id,
         )
         .await
+    })
+    .await
+}
+
+/// An account already connected to another business, waiting for the
+/// user's decision (only for the user and session that authorized it).
+#[server(prefix = "/api/fn", endpoint = "connections/pending-link")]
+pub async fn pending_link(pending_id: Uuid) -> Result<crate::dto::PendingLinkView, AppError> {
+    use crate::backend::oauth::{connections, pending};
+    use crate::backend::{businesses, request};
+    use crate::domain::Platform;
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        let (business_id, account) = pending::account(
+            &state.db,
+            &state.vault,
+            pending_id,
+            user.id,
+            &user.session_id,
+        )
+        .await?;
+        businesses::get(&state.db, user.id, business_id).await?;
+        let holders = connections::holders(&state.db, &account.platform, &account.external_id)
+            .await?
+            .into_iter()
+            .filter(|b| *b != business_id)
+            .collect::<Vec<_>>();
+        let mine = businesses::list(&state.db, user.id).await?;
+        let also_in: Vec<String> = mine
+            .iter()
+            .filter(|b| holders.contains(&b.id))
+            .map(|b| b.name.clone())
+            .collect();
+        Ok(crate::dto::PendingLinkView {
+            business_id,
+            platform: Platform::parse(&account.platform).ok_or(AppError::NotFound)?,
+            display_name: account.display_name,
+            also_elsewhere: holders.len() > also_in.len(),
+            also_in,
+        })
+    })
+    .await
+}
+
+/// Links the pending account to its business (`link`), or discards it.
+#[server(prefix = "/api/fn", endpoint = "connections/decide-link")]
+pub async fn decide_link(
+    pending_id: Uuid,
+    link: bool,
+) -> Result<crate::dto::LinkDecision, AppError> {
+    use crate::backend::oauth::pending;
+    use crate::backend::{businesses, request};
+    use crate::domain::Platform;
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        let (business_id, _) = pending::account(
+            &state.db,
+            &state.vault,
+            pending_id,
+            user.id,
+            &user.session_id,
+        )
+        .await?;
+        businesses::get(&state.db, user.id, business_id).await?;
+        let (business_id, platform) = pending::decide_account(
+            &state.db,
+            &state.vault,
+            pending_id,
+            user.id,
+            &user.session_id,
+            link,
+        )
+        .await?;
+        Ok(crate::dto::LinkDecision {
+            business_id,
+            platform: Platform::parse(&platform).ok_or(AppError::NotFound)?,
+            linked: link,
+        })
     })
     .await
 }

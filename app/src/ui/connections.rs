@@ -19,10 +19,12 @@ pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {
     match outcome {
         "connected" => (ToastKind::Success, format!("Connected {label}.")),
         "connected_shared" => (
+            ToastKind::Success,
+            format!("Connected {label}. It stays connected to the other business too."),
+        ),
+        "not_linked" => (
             ToastKind::Info,
-            format!(
-                "Connected {label}. This account is also connected to another business: disconnect it here if that was not intended."
-            ),
+            format!("{label} was not connected: it stays with the other business only."),
         ),
         "denied" => (
             ToastKind::Error,

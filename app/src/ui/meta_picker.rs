@@ -66,6 +66,9 @@ pub fn MetaPagePicker() -> impl IntoView {
                                                     <label for=id>
                                                         <strong>{p.name}</strong>
                                                         {p.instagram.map(|ig| view! { <span class="meta">" · Instagram @"{ig}</span> })}
+                                                        {p.linked_elsewhere.then(|| view! {
+                                                            <span class="notice">" Already connected to another business: choosing it connects it here too."</span>
+                                                        })}
                                                     </label>
                                                 </div>
                                             }

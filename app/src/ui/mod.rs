@@ -6,6 +6,7 @@ mod business_pages;
 mod connections;
 mod forms;
 mod layout;
+mod link_confirm;
 mod meta_picker;
 mod session;
 mod toast;
@@ -69,6 +70,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/businesses/:id/meta/:pending")
                             view=meta_picker::MetaPagePicker
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/businesses/:id/link/:pending")
+                            view=link_confirm::LinkConfirmPage
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -1,4 +1,5 @@
-//! Housekeeping: deletes expired sessions and OAuth transactions.
+//! Housekeeping: deletes expired sessions, OAuth transactions and
+//! authorizations nobody decided on in time.
 //!
 //! Every node's cron fires on every tick; the first to insert the
 //! (job, slot) claim row enqueues the job, the others skip. The job itself
@@ -73,7 +74,10 @@ pub async fn run(job: HousekeepingJob, deps: Data<JobDeps>) -> Result<(), BoxDyn
         .exec(&deps.db)
         .await?
         .rows_affected;
-    let outcome = format!("sessions={sessions} oauth_transactions={transactions}");
+    let pending = app::backend::oauth::pending::delete_expired(&deps.db, now).await?;
+    let outcome = format!(
+        "sessions={sessions} oauth_transactions={transactions} pending_connections={pending}"
+    );
     cron_claims::Entity::update_many()
         .col_expr(cron_claims::Column::Outcome, Expr::value(outcome.clone()))
         .col_expr(
@@ -84,6 +88,6 @@ pub async fn run(job: HousekeepingJob, deps: Data<JobDeps>) -> Result<(), BoxDyn
         .filter(cron_claims::Column::Slot.eq(job.slot))
         .exec(&deps.db)
         .await?;
-    tracing::info!(job = JOB, slot = %job.slot, node = %deps.node, sessions, oauth_transactions = transactions, "housekeeping done");
+    tracing::info!(job = JOB, slot = %job.slot, node = %deps.node, sessions, oauth_transactions = transactions, pending_connections = pending, "housekeeping done");
     Ok(())
 }

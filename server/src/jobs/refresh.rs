@@ -1,6 +1,8 @@
-//! Token upkeep: a sweep (once per tick across all nodes) enqueues a
-//! RefreshConnection job for every connection inside its platform's refresh
-//! buffer; the job refreshes single-flight (see `oauth::refresh`).
+//! Token upkeep: a sweep (once per tick across all nodes) warns about and
+//! expires connections that cannot renew themselves (`oauth::expiry`), and
+//! enqueues a RefreshConnection job for every connection inside its
+//! platform's refresh buffer; the job refreshes single-flight (see
+//! `oauth::refresh`).
 
 use apalis::prelude::*;
 use apalis_cron::Tick;
@@ -45,6 +47,10 @@ pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError>
         .ok_or_else(|| AbortError::new(std::io::Error::other("tick timestamp out of range")))?;
     if !claim(&deps.db, JOB, slot, &deps.node).await? {
         return Ok(());
+    }
+    let upkeep = app::backend::oauth::expiry::upkeep(&deps.db, Utc::now()).await?;
+    if upkeep != Default::default() {
+        tracing::info!(job = JOB, %slot, warned = upkeep.warned, lapsed = upkeep.lapsed, "expiry upkeep");
     }
     let ids = due(&deps.db, Utc::now()).await?;
     for connection_id in &ids {

@@ -152,56 +152,60 @@ async fn callback_inner(
         }
     }
     .await;
+    let session_id = current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
     match result {
         Ok((account_platform, account, tokens)) => {
-            match connections::upsert(
+            let decide = connections::needs_link_decision(
                 &app.db,
-                &app.vault,
                 txn.business_id,
                 account_platform,
-                &account,
-                &tokens,
-                cfg.sandbox,
-                now,
+                &account.external_id,
             )
-            .await
-            {
-                Ok(conn) => {
-                    tracing::info!(platform = platform.slug(), business_id = %txn.business_id, connection_id = %conn.id, "connected");
-                    let _ = connections::audit(
+            .await;
+            let saved = match decide {
+                // Connected to another business already: the user decides, explicitly.
+                Ok(true) => {
+                    let waiting = pending::Pending::Account(pending::PendingAccount::new(
+                        account_platform,
+                        &account,
+                        &tokens,
+                        cfg.sandbox,
+                    ));
+                    return match pending::stash(
                         &app.db,
+                        &app.vault,
                         txn.business_id,
-                        &actor,
-                        "connected",
-                        &format!("{} {} ({})", conn.platform, conn.id, conn.display_name),
-                    )
-                    .await;
-                    // Also linked to another business: say so, visibly, and record it.
-                    let shared = connections::linked_elsewhere(
-                        &app.db,
-                        txn.business_id,
-                        &conn.platform,
-                        &conn.external_id,
+                        txn.user_id,
+                        &session_id,
+                        &waiting,
                     )
                     .await
-                    .unwrap_or(false);
-                    if shared {
-                        let _ = connections::audit(
-                            &app.db,
-                            txn.business_id,
-                            &actor,
-                            "linked_elsewhere",
-                            &format!(
-                                "{} {} is also connected to another business",
-                                conn.platform, conn.id
-                            ),
-                        )
-                        .await;
-                        back("connected_shared")
-                    } else {
-                        back("connected")
-                    }
+                    {
+                        Ok(id) => {
+                            Redirect::to(&format!("/businesses/{}/link/{id}", txn.business_id))
+                                .into_response()
+                        }
+                        Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                    };
                 }
+                Ok(false) => {
+                    connections::connect_account(
+                        &app.db,
+                        &app.vault,
+                        txn.business_id,
+                        account_platform,
+                        &account,
+                        &tokens,
+                        cfg.sandbox,
+                        &actor,
+                        false,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match saved {
+                Ok(_) => back("connected"),
                 Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             }
         }
@@ -264,6 +268,13 @@ async fn meta_callback(
             return back("failed");
         }
     };
+    let single_unshared = match grant.pages.as_slice() {
+        [only] => match meta_pages::page_linked_elsewhere(&app.db, txn.business_id, only).await {
+            Ok(shared) => !shared,
+            Err(e) => return page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        _ => false,
+    };
     match grant.pages.len() {
         0 => {
             let _ = connections::audit(
@@ -276,7 +287,8 @@ async fn meta_callback(
             .await;
             back("failed")
         }
-        1 => match meta_pages::connect_page(
+        // One Page, not connected elsewhere: nothing to decide.
+        1 if single_unshared => match meta_pages::connect_page(
             &app.db,
             &app.vault,
             txn.business_id,
@@ -289,13 +301,14 @@ async fn meta_callback(
             Ok(()) => back("connected"),
             Err(e) => page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         },
+        // Several Pages, or one already connected to another business: the picker.
         _ => match meta_pages::stash(
             &app.db,
             &app.vault,
             txn.business_id,
             txn.user_id,
             session_id,
-            &grant,
+            grant,
         )
         .await
         {

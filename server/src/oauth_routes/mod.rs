@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use app::backend::oauth::transactions::{self, Rejected};
 use app::backend::oauth::{
-    ProviderError, ProviderSettings, connections, linkedin, meta, meta_pages, x,
+    ProviderError, ProviderSettings, connections, linkedin, meta, meta_pages, pending, x,
 };
 use app::backend::sessions::{self, ActiveSession};
 use app::backend::{AppState, businesses};

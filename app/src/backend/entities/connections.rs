@@ -32,6 +32,8 @@ pub struct Model {
     /// Held by the one process refreshing this connection's tokens.
     pub refresh_lease_until: Option<DateTimeUtc>,
     pub sandbox: bool,
+    /// The last expiry warning raised (14 or 3 days); cleared on reconnect.
+    pub expiry_warned_days: Option<i32>,
     /// Bumped on every token write: refreshes compare-and-swap on it.
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -6,7 +6,7 @@ pub mod businesses;
 pub mod connections;
 pub mod cron_claims;
 pub mod memberships;
-pub mod meta_pending;
 pub mod oauth_transactions;
+pub mod pending_connections;
 pub mod sessions;
 pub mod users;

@@ -109,6 +109,7 @@ pub async fn upsert(
         rate_limited_until: Set(None),
         refresh_lease_until: Set(None),
         sandbox: Set(sandbox),
+        expiry_warned_days: Set(None),
         version: Set(existing.as_ref().map(|c| c.version + 1).unwrap_or(0)),
         created_at: Set(existing.as_ref().map(|c| c.created_at).unwrap_or(now)),
         updated_at: Set(now),
@@ -130,6 +131,7 @@ pub async fn upsert(
                     connections::Column::LastErrorAt,
                     connections::Column::RateLimitedUntil,
                     connections::Column::Sandbox,
+                    connections::Column::ExpiryWarnedDays,
                     connections::Column::Version,
                     connections::Column::UpdatedAt,
                 ])
@@ -141,6 +143,101 @@ pub async fn upsert(
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal("connection vanished after upsert"))
+}
+
+/// This business's connection to an account, if it has one.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    account_platform: &str,
+    external_id: &str,
+) -> Result<Option<connections::Model>, AppError> {
+    Ok(connections::Entity::find()
+        .filter(connections::Column::BusinessId.eq(business_id))
+        .filter(connections::Column::Platform.eq(account_platform))
+        .filter(connections::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
+}
+
+/// Whether connecting this account to `business_id` needs the user's say-so:
+/// it is connected to another business and not yet to this one.
+pub async fn needs_link_decision(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    account_platform: &str,
+    external_id: &str,
+) -> Result<bool, AppError> {
+    Ok(find(db, business_id, account_platform, external_id)
+        .await?
+        .is_none()
+        && linked_elsewhere(db, business_id, account_platform, external_id).await?)
+}
+
+/// Saves an authorized X or LinkedIn account and records it. `shared`: the
+/// user confirmed linking an account that another business also has.
+#[allow(clippy::too_many_arguments)]
+pub async fn connect_account(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    business_id: Uuid,
+    account_platform: &str,
+    account: &Account,
+    tokens: &TokenSet,
+    sandbox: bool,
+    actor: &str,
+    shared: bool,
+) -> Result<connections::Model, AppError> {
+    let conn = upsert(
+        db,
+        vault,
+        business_id,
+        account_platform,
+        account,
+        tokens,
+        sandbox,
+        Utc::now(),
+    )
+    .await?;
+    tracing::info!(platform = account_platform, business_id = %business_id, connection_id = %conn.id, "connected");
+    audit(
+        db,
+        business_id,
+        actor,
+        "connected",
+        &format!("{} {} ({})", conn.platform, conn.id, conn.display_name),
+    )
+    .await?;
+    if shared {
+        audit(
+            db,
+            business_id,
+            actor,
+            "linked_elsewhere",
+            &format!(
+                "{} {} is also connected to another business (confirmed by the user)",
+                conn.platform, conn.id
+            ),
+        )
+        .await?;
+    }
+    Ok(conn)
+}
+
+/// The businesses an account is connected to.
+pub async fn holders(
+    db: &impl ConnectionTrait,
+    account_platform: &str,
+    external_id: &str,
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(connections::Entity::find()
+        .select_only()
+        .column(connections::Column::BusinessId)
+        .filter(connections::Column::Platform.eq(account_platform))
+        .filter(connections::Column::ExternalId.eq(external_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
 }
 
 /// Whether the same platform account is also connected to another business.

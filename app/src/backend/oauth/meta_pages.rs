@@ -1,21 +1,22 @@
 //! Meta's Page choice: after authorization, the Pages a user manages wait
-//! (encrypted, 15 minutes, for this session only) until they pick one; the
-//! pick creates the Facebook Page connection and, when the Page has one,
-//! its Instagram professional account as a child connection.
+//! (see `pending`) until they pick one; the pick creates the Facebook Page
+//! connection and, when the Page has one, its Instagram professional
+//! account as a child connection.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use secrecy::{ExposeSecret, SecretString};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Account;
-use super::connections::{audit, place_of, upsert};
+use super::connections::{audit, linked_elsewhere, place_of, upsert};
 use super::meta::Page;
+use super::pending::{self, Pending};
 use super::tokens::TokenSet;
-use crate::backend::entities::{connections, meta_pending};
-use crate::backend::vault::{Keyring, Place};
+use crate::backend::entities::connections;
+use crate::backend::vault::Keyring;
 use crate::error::AppError;
 
 /// What a pending choice holds. Serialized only into vault ciphertext.
@@ -34,53 +35,51 @@ pub struct PageChoice {
     pub id: String,
     pub name: String,
     pub instagram: Option<String>,
+    /// Already connected to another business: choosing it links it here too.
+    pub linked_elsewhere: bool,
 }
 
-fn place(id: &str, business_id: Uuid) -> Place<'_> {
-    Place {
-        table: "meta_pending",
-        column: "payload",
-        row_id: id,
-        business_id,
-    }
+/// Whether connecting `page` to `business_id` would link a Page already
+/// connected to another business (and not yet to this one).
+pub async fn page_linked_elsewhere(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    page: &Page,
+) -> Result<bool, AppError> {
+    Ok(
+        super::connections::find(db, business_id, "facebook", &page.id)
+            .await?
+            .is_none()
+            && linked_elsewhere(db, business_id, "facebook", &page.id).await?,
+    )
 }
 
+/// Parks the grant until the user picks a Page; returns the pending id.
 pub async fn stash(
     db: &impl ConnectionTrait,
     vault: &Keyring,
     business_id: Uuid,
     user_id: Uuid,
     session_id: &str,
-    grant: &Grant,
+    grant: Grant,
 ) -> Result<Uuid, AppError> {
-    let id = Uuid::new_v4();
-    let json = serde_json::to_string(grant).map_err(AppError::internal)?;
-    meta_pending::ActiveModel {
-        id: Set(id),
-        business_id: Set(business_id),
-        user_id: Set(user_id),
-        session_id: Set(session_id.to_owned()),
-        payload_ct: Set(vault.encrypt(&json, place(&id.to_string(), business_id))),
-        expires_at: Set(Utc::now() + Duration::minutes(15)),
-    }
-    .insert(db)
-    .await?;
-    Ok(id)
+    pending::stash(
+        db,
+        vault,
+        business_id,
+        user_id,
+        session_id,
+        &Pending::MetaPages(grant),
+    )
+    .await
 }
 
-fn open(
-    vault: &Keyring,
-    row: &meta_pending::Model,
-    user_id: Uuid,
-    session_id: &str,
-) -> Result<Grant, AppError> {
-    if row.user_id != user_id || row.session_id != session_id || row.expires_at <= Utc::now() {
-        return Err(AppError::NotFound);
+fn grant_of(pending: Pending) -> Result<Grant, AppError> {
+    match pending {
+        Pending::MetaPages(grant) => Ok(grant),
+        // Another kind of decision: not a Page choice.
+        Pending::Account(_) => Err(AppError::NotFound),
     }
-    let json = vault
-        .decrypt(&row.payload_ct, place(&row.id.to_string(), row.business_id))
-        .map_err(AppError::internal)?;
-    serde_json::from_str(json.expose_secret()).map_err(AppError::internal)
 }
 
 /// The Pages to choose from, for the user and session that authorized.
@@ -91,26 +90,21 @@ pub async fn choices(
     user_id: Uuid,
     session_id: &str,
 ) -> Result<(Uuid, Vec<PageChoice>), AppError> {
-    let row = meta_pending::Entity::find_by_id(pending_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant = open(vault, &row, user_id, session_id)?;
-    Ok((
-        row.business_id,
-        grant
-            .pages
-            .iter()
-            .map(|p| PageChoice {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                instagram: p
-                    .instagram
-                    .as_ref()
-                    .map(|ig| ig.username.clone().unwrap_or_else(|| ig.id.clone())),
-            })
-            .collect(),
-    ))
+    let (business_id, found) = pending::peek(db, vault, pending_id, user_id, session_id).await?;
+    let grant = grant_of(found)?;
+    let mut choices = Vec::with_capacity(grant.pages.len());
+    for p in &grant.pages {
+        choices.push(PageChoice {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            instagram: p
+                .instagram
+                .as_ref()
+                .map(|ig| ig.username.clone().unwrap_or_else(|| ig.id.clone())),
+            linked_elsewhere: page_linked_elsewhere(db, business_id, p).await?,
+        });
+    }
+    Ok((business_id, choices))
 }
 
 /// Consumes the pending choice and connects `page_id`. Returns the business.
@@ -122,29 +116,23 @@ pub async fn choose(
     user_id: Uuid,
     session_id: &str,
 ) -> Result<Uuid, AppError> {
-    let row = meta_pending::Entity::delete_by_id(pending_id)
-        .exec_with_returning(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let grant = open(vault, &row, user_id, session_id)?;
+    // Validate before consuming: a wrong page id leaves the choice in place.
+    let (_, found) = pending::peek(db, vault, pending_id, user_id, session_id).await?;
+    if !grant_of(found)?.pages.iter().any(|p| p.id == page_id) {
+        return Err(AppError::Invalid {
+            field: "page_id".into(),
+            message: "Choose one of the listed Pages.".into(),
+        });
+    }
+    let (business_id, found) = pending::take(db, vault, pending_id, user_id, session_id).await?;
+    let grant = grant_of(found)?;
     let page = grant
         .pages
         .iter()
         .find(|p| p.id == page_id)
-        .ok_or_else(|| AppError::Invalid {
-            field: "page_id".into(),
-            message: "Choose one of the listed Pages.".into(),
-        })?;
-    connect_page(
-        db,
-        vault,
-        row.business_id,
-        &grant,
-        page,
-        &user_id.to_string(),
-    )
-    .await?;
-    Ok(row.business_id)
+        .ok_or(AppError::NotFound)?;
+    connect_page(db, vault, business_id, &grant, page, &user_id.to_string()).await?;
+    Ok(business_id)
 }
 
 /// Stores the Page (and its Instagram account) as connections.
@@ -170,6 +158,7 @@ pub async fn connect_page(
         external_id: page.id.clone(),
         display_name: page.name.clone(),
     };
+    let shared = page_linked_elsewhere(db, business_id, page).await?;
     let fb = upsert(
         db,
         vault,
@@ -203,6 +192,19 @@ pub async fn connect_page(
         &format!("facebook {} ({})", fb.id, fb.display_name),
     )
     .await?;
+    if shared {
+        audit(
+            db,
+            business_id,
+            actor,
+            "linked_elsewhere",
+            &format!(
+                "facebook {} is also connected to another business (chosen by the user)",
+                fb.id
+            ),
+        )
+        .await?;
+    }
     if let Some(ig) = &page.instagram {
         let name = ig
             .username

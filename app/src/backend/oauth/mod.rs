@@ -6,9 +6,11 @@
 //! them: the real platforms, or the built-in sandbox.
 
 pub mod connections;
+pub mod expiry;
 pub mod linkedin;
 pub mod meta;
 pub mod meta_pages;
+pub mod pending;
 pub mod refresh;
 pub mod tokens;
 pub mod transactions;

@@ -6,7 +6,103 @@ use crate::on_both_databases;
 on_both_databases!(
     meta_connects_a_chosen_page_with_its_instagram_account,
     a_single_page_is_connected_without_the_picker,
+    meta_warns_at_14_and_3_days_then_needs_a_reconnect,
 );
+
+async fn meta_warns_at_14_and_3_days_then_needs_a_reconnect(b: Backend) {
+    use app::backend::oauth::expiry::{Upkeep, upkeep};
+    let Some(app) = spawn_app_with_worker(b, &[("refresh_sweep_schedule", "* * * * * *")]).await
+    else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    set_fault(&app, "meta", Some("single_page")).await;
+    let callback = meta_consent(&app, &client, &business, "approve").await;
+    finish(&client, &callback).await;
+    assert_eq!(connections_of(&app).await.len(), 2, "Page + Instagram");
+    let data_access_ends = |at: chrono::DateTime<chrono::Utc>| {
+        connections::Entity::update_many()
+            .col_expr(
+                connections::Column::DataAccessExpiresAt,
+                Expr::value(Some(at)),
+            )
+            .exec(&app.db)
+    };
+    let warnings = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            audit_events::Entity::find()
+                .filter(audit_events::Column::Kind.eq("expiry_warning"))
+                .all(&db)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let now = chrono::Utc::now() + chrono::Duration::hours(1);
+    data_access_ends(now + chrono::Duration::days(20))
+        .await
+        .unwrap();
+    assert_eq!(upkeep(&app.db, now).await.unwrap(), Upkeep::default());
+    data_access_ends(now + chrono::Duration::days(10))
+        .await
+        .unwrap();
+    let first = upkeep(&app.db, now).await.unwrap().warned;
+    let again = upkeep(&app.db, now).await.unwrap().warned;
+    // The worker's sweep may have raised some of them first: once each in total.
+    assert_eq!((first <= 2, again), (true, 0));
+    assert_eq!(
+        warnings(&app).await,
+        2,
+        "14-day warning, once per connection"
+    );
+    data_access_ends(now + chrono::Duration::days(2))
+        .await
+        .unwrap();
+    upkeep(&app.db, now).await.unwrap();
+    assert_eq!(warnings(&app).await, 4, "then the 3-day warning");
+    assert_eq!(connections_of(&app).await[0].status, "connected");
+
+    // Data access lapsed: the worker's sweep marks both as needing a reconnect.
+    data_access_ends(chrono::Utc::now() - chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    let mut lapsed = Vec::new();
+    for _ in 0..100 {
+        lapsed = connections_of(&app).await;
+        if lapsed.iter().all(|c| c.status == "needs_reconnect") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(
+        lapsed.iter().all(|c| c.status == "needs_reconnect"
+            && c.last_error_class.as_deref() == Some("data_access_expired")),
+        "{lapsed:?}"
+    );
+    let html = client
+        .get(app.url(&format!("/businesses/{business}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Needs reconnect"), "the dashboard says so");
+
+    // Reconnecting starts over: connected, no warning remembered.
+    let callback = meta_consent(&app, &client, &business, "approve").await;
+    let (_, to, _) = finish(&client, &callback).await;
+    assert!(to.ends_with("oauth=connected&platform=meta"), "{to}");
+    assert!(
+        connections_of(&app)
+            .await
+            .iter()
+            .all(|c| c.status == "connected" && c.expiry_warned_days.is_none())
+    );
+    set_fault(&app, "meta", None).await;
+    app.stop().await;
+}
 
 async fn a_single_page_is_connected_without_the_picker(b: Backend) {
     let Some(app) = spawn_app(b).await else {
@@ -43,9 +139,58 @@ async fn a_single_page_is_connected_without_the_picker(b: Backend) {
         ]
     );
     assert_eq!(
-        count(&app.db, "meta_pending").await,
+        count(&app.db, "pending_connections").await,
         0,
         "nothing left pending"
+    );
+
+    // The same single Page for a second business: the picker asks first.
+    let second = app.create_business_as(&client, "Second").await;
+    let callback = meta_consent(&app, &client, &second, "approve").await;
+    let (_, to, _) = finish(&client, &callback).await;
+    let prefix = format!("/businesses/{second}/meta/");
+    assert!(to.starts_with(&prefix), "{to}");
+    let pending = to.trim_start_matches(&prefix).to_owned();
+    let html = client
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Already connected to another business"));
+    let choices = app
+        .call_as(
+            &client,
+            "connections/meta-pages",
+            &[("pending_id", pending.as_str())],
+        )
+        .await;
+    assert_eq!(
+        choices.body[0]["linked_elsewhere"], true,
+        "{:?}",
+        choices.body
+    );
+    assert_eq!(
+        connections_of(&app).await.len(),
+        2,
+        "nothing saved before the choice"
+    );
+    let chosen = app
+        .call_as(
+            &client,
+            "connections/meta-choose",
+            &[("pending_id", pending.as_str()), ("page_id", "sbx-page-1")],
+        )
+        .await;
+    assert_eq!(chosen.status, 200);
+    assert_eq!(connections_of(&app).await.len(), 4);
+    assert!(
+        audit_actions(&app)
+            .await
+            .iter()
+            .any(|(k, d)| k == "linked_elsewhere" && d.starts_with("facebook"))
     );
     set_fault(&app, "meta", None).await;
     app.stop().await;
@@ -181,7 +326,7 @@ async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
         )
         .await;
     assert_eq!(replay.status, 404, "a choice is single use");
-    assert_eq!(count(&app.db, "meta_pending").await, 0);
+    assert_eq!(count(&app.db, "pending_connections").await, 0);
 
     let rows = connections_of(&app).await;
     let fb = rows

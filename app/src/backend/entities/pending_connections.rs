@@ -1,9 +1,10 @@
 use sea_orm::entity::prelude::*;
 
-/// A Meta authorization waiting for the user to pick a Page. The payload
-/// (tokens included) is vault ciphertext; the row is deleted on first use.
+/// An authorization waiting for the user's decision (which Meta Page; link
+/// an account already connected elsewhere). The payload, tokens included,
+/// is vault ciphertext; the row is deleted on first use or after 15 minutes.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "meta_pending")]
+#[sea_orm(table_name = "pending_connections")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,

@@ -1,0 +1,243 @@
+//! Authorizations waiting for the user's decision: which Meta Page to
+//! connect, or whether to link an account that is already connected to
+//! another business. The tokens wait encrypted, for 15 minutes, for the
+//! user and session that authorized, and are taken exactly once.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Account;
+use super::meta_pages::Grant;
+use super::tokens::TokenSet;
+use crate::backend::entities::pending_connections;
+use crate::backend::vault::{Keyring, Place};
+use crate::error::AppError;
+
+/// How long a decision may wait.
+pub const TTL: Duration = Duration::minutes(15);
+
+/// What waits. Serialized only into vault ciphertext.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Pending {
+    /// Meta: the Pages the user manages, one to choose.
+    MetaPages(Grant),
+    /// X or LinkedIn: an account already connected to another business.
+    Account(PendingAccount),
+}
+
+/// An authorized X or LinkedIn account, tokens included.
+#[derive(Serialize, Deserialize)]
+pub struct PendingAccount {
+    /// `x` or `linkedin`.
+    pub platform: String,
+    pub external_id: String,
+    pub display_name: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    pub scopes: String,
+    pub sandbox: bool,
+}
+
+impl PendingAccount {
+    pub fn new(platform: &str, account: &Account, tokens: &TokenSet, sandbox: bool) -> Self {
+        Self {
+            platform: platform.to_owned(),
+            external_id: account.external_id.clone(),
+            display_name: account.display_name.clone(),
+            access_token: tokens.access_token.expose_secret().to_owned(),
+            refresh_token: tokens
+                .refresh_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            expires_at: tokens.expires_at,
+            refresh_expires_at: tokens.refresh_expires_at,
+            scopes: tokens.scopes.clone(),
+            sandbox,
+        }
+    }
+
+    pub fn account(&self) -> Account {
+        Account {
+            external_id: self.external_id.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+
+    pub fn tokens(&self) -> TokenSet {
+        TokenSet {
+            access_token: SecretString::from(self.access_token.clone()),
+            refresh_token: self.refresh_token.clone().map(SecretString::from),
+            expires_at: self.expires_at,
+            refresh_expires_at: self.refresh_expires_at,
+            scopes: self.scopes.clone(),
+        }
+    }
+}
+
+/// Debug never shows the tokens.
+impl std::fmt::Debug for PendingAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingAccount")
+            .field("platform", &self.platform)
+            .field("external_id", &self.external_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn place(id: &str, business_id: Uuid) -> Place<'_> {
+    Place {
+        table: "pending_connections",
+        column: "payload",
+        row_id: id,
+        business_id,
+    }
+}
+
+/// Stores `pending` for this user and session; returns its id.
+pub async fn stash(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    business_id: Uuid,
+    user_id: Uuid,
+    session_id: &str,
+    pending: &Pending,
+) -> Result<Uuid, AppError> {
+    let id = Uuid::new_v4();
+    let json = serde_json::to_string(pending).map_err(AppError::internal)?;
+    pending_connections::ActiveModel {
+        id: Set(id),
+        business_id: Set(business_id),
+        user_id: Set(user_id),
+        session_id: Set(session_id.to_owned()),
+        payload_ct: Set(vault.encrypt(&json, place(&id.to_string(), business_id))),
+        expires_at: Set(Utc::now() + TTL),
+    }
+    .insert(db)
+    .await?;
+    Ok(id)
+}
+
+fn open(vault: &Keyring, row: &pending_connections::Model) -> Result<Pending, AppError> {
+    if row.expires_at <= Utc::now() {
+        return Err(AppError::NotFound);
+    }
+    let json = vault
+        .decrypt(&row.payload_ct, place(&row.id.to_string(), row.business_id))
+        .map_err(AppError::internal)?;
+    serde_json::from_str(json.expose_secret()).map_err(AppError::internal)
+}
+
+/// Reads a pending decision (the business it belongs to, and what waits)
+/// without consuming it. Anyone but its user and session gets NotFound.
+pub async fn peek(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    id: Uuid,
+    user_id: Uuid,
+    session_id: &str,
+) -> Result<(Uuid, Pending), AppError> {
+    let row = pending_connections::Entity::find_by_id(id)
+        .filter(pending_connections::Column::UserId.eq(user_id))
+        .filter(pending_connections::Column::SessionId.eq(session_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((row.business_id, open(vault, &row)?))
+}
+
+/// Consumes a pending decision: deleted atomically, so a second (or
+/// concurrent) use finds nothing.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    id: Uuid,
+    user_id: Uuid,
+    session_id: &str,
+) -> Result<(Uuid, Pending), AppError> {
+    let row = pending_connections::Entity::delete_many()
+        .filter(pending_connections::Column::Id.eq(id))
+        .filter(pending_connections::Column::UserId.eq(user_id))
+        .filter(pending_connections::Column::SessionId.eq(session_id))
+        .exec_with_returning(db)
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    Ok((row.business_id, open(vault, &row)?))
+}
+
+/// Deletes decisions nobody made in time (housekeeping).
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    Ok(pending_connections::Entity::delete_many()
+        .filter(pending_connections::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// An account waiting for "link it here too?", for its user and session.
+pub async fn account(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    id: Uuid,
+    user_id: Uuid,
+    session_id: &str,
+) -> Result<(Uuid, PendingAccount), AppError> {
+    match peek(db, vault, id, user_id, session_id).await? {
+        (business_id, Pending::Account(a)) => Ok((business_id, a)),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The user's answer: yes connects the account (recorded as a deliberate
+/// shared link), no discards the tokens. Either way the decision is used up.
+/// Returns the business and the account's platform.
+pub async fn decide_account(
+    db: &impl ConnectionTrait,
+    vault: &Keyring,
+    id: Uuid,
+    user_id: Uuid,
+    session_id: &str,
+    link: bool,
+) -> Result<(Uuid, String), AppError> {
+    let (business_id, found) = take(db, vault, id, user_id, session_id).await?;
+    let Pending::Account(a) = found else {
+        return Err(AppError::NotFound);
+    };
+    let actor = user_id.to_string();
+    if link {
+        super::connections::connect_account(
+            db,
+            vault,
+            business_id,
+            &a.platform,
+            &a.account(),
+            &a.tokens(),
+            a.sandbox,
+            &actor,
+            true,
+        )
+        .await?;
+    } else {
+        super::connections::audit(
+            db,
+            business_id,
+            &actor,
+            "link_declined",
+            &format!(
+                "{}: an account connected to another business was not linked",
+                a.platform
+            ),
+        )
+        .await?;
+    }
+    Ok((business_id, a.platform))
+}
