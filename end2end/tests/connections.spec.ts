@@ -58,7 +58,7 @@ test('connect X through the sandbox: deny once, connect, see the status, disconn
   // Approving connects the sandbox account.
   await openConsent(page, 'Connect X');
   await page.getByRole('button', { name: 'Authorize app' }).click();
-  await expect(page).toHaveURL(/oauth=connected(_shared)?&platform=x$/);
+  await expect(page).toHaveURL(/oauth=connected&platform=x$/);
   expect(page.url()).not.toContain('code=');
   expect(page.url()).not.toContain('state=');
   await waitForHydration(page);
@@ -80,10 +80,12 @@ function linkedInCard(page: Page) {
   return page.locator('article.platform-card[data-platform="linkedin"]');
 }
 
-// LinkedIn's UI disconnect and toasts are left to the integration tests:
-// after the OAuth round trip this page's connections section sometimes
-// hydrates late (under investigation), which made those steps flaky here.
-test('connect LinkedIn through the sandbox: deny, connect, status and the revocation caveat', async ({ page }) => {
+test('connect LinkedIn through the sandbox: deny, connect, status, the revocation caveat, disconnect', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
   const signup = new SignupPage(page);
   await signup.goto();
   const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
@@ -93,15 +95,70 @@ test('connect LinkedIn through the sandbox: deny, connect, status and the revoca
   await expect(page).toHaveURL(/\/sandbox\/linkedin\/oauth\/v2\/authorization\?/);
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page).toHaveURL(/oauth=denied&platform=linkedin$/);
+  await waitForHydration(page);
+  await expect(page.getByRole('status').getByText('LinkedIn: the connection was declined.')).toBeVisible();
   await expect(linkedInCard(page).getByText('Not connected.')).toBeVisible();
 
   await linkedInCard(page).getByRole('link', { name: 'Connect LinkedIn' }).click();
   await page.getByRole('button', { name: 'Authorize app' }).click();
-  await expect(page).toHaveURL(/oauth=connected(_shared)?&platform=linkedin$/);
+  await expect(page).toHaveURL(/oauth=connected&platform=linkedin$/);
+  await waitForHydration(page);
+  await expect(page.getByRole('status').getByText(/^Connected LinkedIn\./)).toBeVisible();
   await expect(linkedInCard(page).getByText('Pulseboard Demo Company')).toBeVisible();
   // A refresh token exists, so no expiry nag; the revocation caveat is shown.
   await expect(linkedInCard(page).locator('.status')).toHaveText('Connected');
   await expect(linkedInCard(page).getByText(/no way to revoke access from here/)).toBeVisible();
+
+  await disconnect(linkedInCard(page));
+  await expect(page.getByRole('status').getByText('Disconnected.')).toBeVisible();
+  await expect(linkedInCard(page).getByText('Not connected.')).toBeVisible();
+  expect(errors, errors.join('\n')).toEqual([]);
+});
+
+test('an account already connected to another business is linked only when the user says so', async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
+  const first = uniqueBusinessName();
+  await businesses.createBusiness(first);
+  const firstDashboard = page.url();
+  await openConsent(page, 'Connect X');
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await expect(page).toHaveURL(/oauth=connected&platform=x$/);
+
+  // A second business connects the same X account: asked, declined.
+  await page.goto('/businesses');
+  await waitForHydration(page);
+  await businesses.createBusiness(uniqueBusinessName());
+  const secondDashboard = page.url();
+  await openConsent(page, 'Connect X');
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await expect(page).toHaveURL(/\/businesses\/[0-9a-f-]{36}\/link\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { name: 'Already connected to another business' })).toBeVisible();
+  await expect(page.getByText(`“${first}”`)).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole('button', { name: "Don't connect" }).click();
+  await expect(page).toHaveURL(/oauth=not_linked&platform=x$/);
+  await expect(page.getByRole('status').getByText('X was not connected: it stays with the other business only.')).toBeVisible();
+  await expect(xCard(page).getByText('Not connected.')).toBeVisible();
+
+  // Asked again, accepted: connected here too.
+  await openConsent(page, 'Connect X');
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Connect it here too' }).click();
+  await expect(page).toHaveURL(/oauth=connected_shared&platform=x$/);
+  await expect(page.getByRole('status').getByText(/It stays connected to the other business too\./)).toBeVisible();
+  await expect(xCard(page).getByText('@pulseboard_demo')).toBeVisible();
+
+  // Leave no shared X connection behind for the other tests.
+  expect(page.url()).toContain(secondDashboard);
+  await disconnect(xCard(page));
+  await expect(xCard(page).getByText('Not connected.')).toBeVisible();
+  await page.goto(firstDashboard);
+  await waitForHydration(page);
+  await disconnect(xCard(page));
+  await expect(xCard(page).getByText('Not connected.')).toBeVisible();
 });
 
 test('connect Facebook & Instagram: pick one of several Pages, see both accounts, disconnect', async ({ page }) => {
@@ -120,7 +177,7 @@ test('connect Facebook & Instagram: pick one of several Pages, see both accounts
   await waitForHydration(page);
   await page.getByLabel(/Northwind Coffee/).check();
   await page.getByRole('button', { name: 'Connect this Page' }).click();
-  await expect(page).toHaveURL(/oauth=connected(_shared)?&platform=meta$/);
+  await expect(page).toHaveURL(/oauth=connected&platform=meta$/);
   await expect(page.getByRole('status').getByText(/^Connected Facebook & Instagram\./)).toBeVisible();
   await expect(metaCard.getByText('Northwind Coffee', { exact: true })).toBeVisible();
   await expect(metaCard.getByText('@northwind.coffee', { exact: true })).toBeVisible();
