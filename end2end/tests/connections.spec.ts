@@ -9,6 +9,19 @@ import {
   waitForHydration,
 } from './pages';
 
+/** Hydration errors and panics fail the test that caused them. */
+let browserErrors: string[] = [];
+test.beforeEach(({ page }) => {
+  browserErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /hydrat|panicked/i.test(m.text())) browserErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => browserErrors.push(e.message));
+});
+test.afterEach(() => {
+  expect(browserErrors, browserErrors.join('\n')).toEqual([]);
+});
+
 /**
  * Disconnect asks for confirmation. The cards hydrate inside a Suspense,
  * after the page-level marker, so a first click can land before the button
@@ -81,11 +94,6 @@ function linkedInCard(page: Page) {
 }
 
 test('connect LinkedIn through the sandbox: deny, connect, status, the revocation caveat, disconnect', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
   const signup = new SignupPage(page);
   await signup.goto();
   const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
@@ -112,7 +120,6 @@ test('connect LinkedIn through the sandbox: deny, connect, status, the revocatio
   await disconnect(linkedInCard(page));
   await expect(page.getByRole('status').getByText('Disconnected.')).toBeVisible();
   await expect(linkedInCard(page).getByText('Not connected.')).toBeVisible();
-  expect(errors, errors.join('\n')).toEqual([]);
 });
 
 test('an account already connected to another business is linked only when the user says so', async ({ page }) => {

@@ -175,12 +175,13 @@ pub fn DashboardPage() -> impl IntoView {
             }
         },
     );
+    let connections = super::connections::ConnectionsData::new(id);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match business.await {
                     Err(e) => error_view(e),
-                    Ok(b) => view! { <Dashboard business=b rename /> }.into_any(),
+                    Ok(b) => view! { <Dashboard business=b rename connections /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -188,7 +189,11 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(business: BusinessView, rename: ServerAction<RenameBusiness>) -> impl IntoView {
+fn Dashboard(
+    business: BusinessView,
+    rename: ServerAction<RenameBusiness>,
+    connections: super::connections::ConnectionsData,
+) -> impl IntoView {
     let rename_value = rename.value();
     let toasts = Toasts::expect();
     let name = business.name.clone();
@@ -207,7 +212,7 @@ fn Dashboard(business: BusinessView, rename: ServerAction<RenameBusiness>) -> im
                 {format::date(business.created_at)}
             </p>
         </header>
-        <super::connections::ConnectionsSection business_id=business.id />
+        <super::connections::ConnectionsSection business_id=business.id data=connections />
         <section class="card" aria-labelledby="settings-heading">
             <h2 id="settings-heading">"Settings"</h2>
             <ActionForm action=rename attr:novalidate=true>

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::{ToastKind, Toasts};
 use crate::api::connections::{DisconnectPlatform, list_connections};
 use crate::domain::Platform;
-use crate::dto::{AuditView, ConnectionView, PlatformCard};
+use crate::dto::{AuditView, ConnectionView, ConnectionsOverview, PlatformCard};
+use crate::error::AppError;
 use crate::format;
 
 /// The toast for an OAuth round trip's outcome (`?oauth=…&platform=…`).
@@ -37,13 +38,40 @@ pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {
     }
 }
 
+/// The section's data. Made with the page, not inside its Suspense: a
+/// resource created after an `.await` on the server can be numbered
+/// differently there than in the browser, which then hydrates the wrong data.
+#[derive(Clone, Copy)]
+pub struct ConnectionsData {
+    overview: Resource<Result<ConnectionsOverview, AppError>>,
+    disconnect: ServerAction<DisconnectPlatform>,
+}
+
+impl ConnectionsData {
+    pub fn new(business_id: impl Fn() -> Option<Uuid> + Send + Sync + 'static) -> Self {
+        let disconnect = ServerAction::<DisconnectPlatform>::new();
+        let overview = Resource::new(
+            move || (business_id(), disconnect.version().get()),
+            |(id, _)| async move {
+                match id {
+                    Some(id) => list_connections(id).await,
+                    None => Err(AppError::NotFound),
+                }
+            },
+        );
+        Self {
+            overview,
+            disconnect,
+        }
+    }
+}
+
 #[component]
-pub fn ConnectionsSection(business_id: Uuid) -> impl IntoView {
-    let disconnect = ServerAction::<DisconnectPlatform>::new();
-    let overview = Resource::new(
-        move || disconnect.version().get(),
-        move |_| list_connections(business_id),
-    );
+pub fn ConnectionsSection(business_id: Uuid, data: ConnectionsData) -> impl IntoView {
+    let ConnectionsData {
+        overview,
+        disconnect,
+    } = data;
     let toasts = Toasts::expect();
     let query = use_query_map();
     Effect::new(move |_| {

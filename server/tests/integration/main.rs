@@ -8,5 +8,6 @@ mod jobs;
 mod keys;
 mod leaks;
 mod oauth;
+mod spans;
 mod tenancy;
 mod web;

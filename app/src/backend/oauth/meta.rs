@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use super::tokens::{TokenSet, classify_error, parse_token_response};
-use super::transport;
 use super::{ProviderError, ProviderSettings};
 
 pub const SCOPES: &[&str] = &[
@@ -46,22 +45,9 @@ pub fn appsecret_proof(app_secret: &SecretString, token: &SecretString) -> Strin
 }
 
 async fn get_json(req: reqwest::RequestBuilder) -> Result<Vec<u8>, ProviderError> {
-    let res = req
-        .send()
-        .await
-        .map_err(|e| ProviderError::Transient(transport(&e)))?;
-    let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = res
-        .bytes()
-        .await
-        .map_err(|e| ProviderError::Transient(transport(&e)))?;
+    let (status, retry_after, body) = super::tokens::send(req).await?;
     if status == 200 {
-        Ok(body.to_vec())
+        Ok(body)
     } else {
         Err(classify_meta_error(status, retry_after.as_deref(), &body))
     }

@@ -202,7 +202,7 @@ pub async fn refresh(
             };
             let now = Utc::now();
             // Tokens, expiry, version and lease in one statement.
-            connections::Entity::update_many()
+            healthy(connections::Entity::update_many())
                 .col_expr(connections::Column::AccessTokenCt, Expr::value(access_ct))
                 .col_expr(
                     connections::Column::RefreshTokenCt,
@@ -214,18 +214,6 @@ pub async fn refresh(
                     Expr::value(tokens.expires_at),
                 )
                 .col_expr(connections::Column::LastRefreshedAt, Expr::value(Some(now)))
-                .col_expr(
-                    connections::Column::Status,
-                    Expr::value(ConnectionStatus::Connected.as_str()),
-                )
-                .col_expr(
-                    connections::Column::LastErrorClass,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    connections::Column::RateLimitedUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
                 .col_expr(
                     connections::Column::RefreshLeaseUntil,
                     Expr::value(Option::<DateTime<Utc>>::None),
@@ -258,6 +246,25 @@ pub async fn refresh(
     }
 }
 
+/// Sets a connection back to healthy: connected, no error, not rate-limited.
+fn healthy(
+    update: sea_orm::UpdateMany<connections::Entity>,
+) -> sea_orm::UpdateMany<connections::Entity> {
+    update
+        .col_expr(
+            connections::Column::Status,
+            Expr::value(ConnectionStatus::Connected.as_str()),
+        )
+        .col_expr(
+            connections::Column::LastErrorClass,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            connections::Column::RateLimitedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+}
+
 /// LinkedIn without a refresh token cannot be refreshed; introspection says
 /// whether the access token still works (a member can revoke it at any time).
 async fn check_linkedin(
@@ -274,19 +281,7 @@ async fn check_linkedin(
     match verdict {
         Ok(found) => {
             let now = Utc::now();
-            let updated = connections::Entity::update_many()
-                .col_expr(
-                    connections::Column::Status,
-                    Expr::value(ConnectionStatus::Connected.as_str()),
-                )
-                .col_expr(
-                    connections::Column::LastErrorClass,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    connections::Column::RateLimitedUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
+            let updated = healthy(connections::Entity::update_many())
                 .col_expr(
                     connections::Column::AccessExpiresAt,
                     Expr::value(found.expires_at.or(c.access_expires_at)),

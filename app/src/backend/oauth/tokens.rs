@@ -88,7 +88,7 @@ pub enum ClientAuth {
     Body,
 }
 
-/// A form POST's status, `Retry-After` and body, with client authentication.
+/// A form POST with client authentication.
 pub(super) async fn post_form(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -108,8 +108,15 @@ pub(super) async fn post_form(
             http.post(url)
         }
     };
+    send(req.form(&body)).await
+}
+
+/// Sends a request: its status, `Retry-After` and body, or a transient
+/// error that names the failure's kind (never the URL).
+pub(super) async fn send(
+    req: reqwest::RequestBuilder,
+) -> Result<(u16, Option<String>, Vec<u8>), ProviderError> {
     let res = req
-        .form(&body)
         .send()
         .await
         .map_err(|e| ProviderError::Transient(super::transport(&e)))?;

@@ -196,19 +196,6 @@ async fn a_single_page_is_connected_without_the_picker(b: Backend) {
     app.stop().await;
 }
 
-async fn meta_stats(app: &TestApp) -> serde_json::Value {
-    let stats: serde_json::Value = app
-        .client
-        .get(app.url("/sandbox/_stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats["meta"].clone()
-}
-
 async fn meta_consent(
     app: &TestApp,
     client: &reqwest::Client,
@@ -254,7 +241,7 @@ async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
     let denied = meta_consent(&app, &client, &business, "deny").await;
     let (_, to, _) = finish(&client, &denied).await;
     assert!(to.ends_with("oauth=denied&platform=meta"), "{to}");
-    assert_eq!(meta_stats(&app).await["token_calls"], 0);
+    assert_eq!(sandbox_stats(&app, "meta").await["token_calls"], 0);
 
     let callback = meta_consent(&app, &client, &business, "approve").await;
     let (status, to, _) = finish(&client, &callback).await;
@@ -263,7 +250,7 @@ async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
     assert!(to.starts_with(&prefix), "several Pages: the picker ({to})");
     let pending = to.trim_start_matches(&prefix).to_owned();
     assert_eq!(
-        meta_stats(&app).await["token_calls"],
+        sandbox_stats(&app, "meta").await["token_calls"],
         2,
         "code exchange + long-lived exchange"
     );
@@ -358,7 +345,7 @@ async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
         .unwrap();
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["disconnected"], 2);
-    assert_eq!(meta_stats(&app).await["revocations"], 1);
+    assert_eq!(sandbox_stats(&app, "meta").await["revocations"], 1);
     assert!(connections_of(&app).await.is_empty());
     app.stop().await;
 }

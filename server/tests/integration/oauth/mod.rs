@@ -35,7 +35,8 @@ fn location(res: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn token_calls(app: &TestApp) -> u64 {
+/// The sandbox's counters for `platform` (`GET /sandbox/_stats`).
+async fn sandbox_stats(app: &TestApp, platform: &str) -> serde_json::Value {
     let stats: serde_json::Value = app
         .client
         .get(app.url("/sandbox/_stats"))
@@ -45,20 +46,25 @@ async fn token_calls(app: &TestApp) -> u64 {
         .json()
         .await
         .unwrap();
-    stats["x"]["token_calls"].as_u64().unwrap()
+    stats[platform].clone()
+}
+
+/// X's token-endpoint calls so far.
+async fn token_calls(app: &TestApp) -> u64 {
+    token_calls_of(app, "x").await
+}
+
+/// The sandbox's token-endpoint call count for `platform`.
+async fn token_calls_of(app: &TestApp, platform: &str) -> u64 {
+    sandbox_stats(app, platform).await["token_calls"]
+        .as_u64()
+        .unwrap()
 }
 
 async fn revocations(app: &TestApp) -> u64 {
-    let stats: serde_json::Value = app
-        .client
-        .get(app.url("/sandbox/_stats"))
-        .send()
-        .await
+    sandbox_stats(app, "x").await["revocations"]
+        .as_u64()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats["x"]["revocations"].as_u64().unwrap()
 }
 
 /// Starts a connect: returns the sandbox consent URL the browser is sent to.
@@ -135,20 +141,6 @@ pub(crate) async fn set_fault(app: &TestApp, platform: &str, fault: Option<&str>
     };
     let res = app.client.post(app.url(&url)).send().await.unwrap();
     assert_eq!(res.status(), 204);
-}
-
-/// The sandbox's token-endpoint call count for `platform`.
-async fn token_calls_of(app: &TestApp, platform: &str) -> u64 {
-    let stats: serde_json::Value = app
-        .client
-        .get(app.url("/sandbox/_stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats[platform]["token_calls"].as_u64().unwrap()
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<(String, String)> {

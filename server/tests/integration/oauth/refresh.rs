@@ -87,16 +87,7 @@ async fn concurrent_refreshes_make_one_token_call_and_keep_the_chain(b: Backend)
         (status, body["results"][0]["outcome"].as_str()),
         (200, Some("refreshed"))
     );
-    let stats: serde_json::Value = app
-        .client
-        .get(app.url("/sandbox/_stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["x"]["live_refresh_tokens"], 1);
+    assert_eq!(sandbox_stats(&app, "x").await["live_refresh_tokens"], 1);
 
     // A dead grant marks the connection for reconnecting, visibly.
     app.client
