@@ -20,6 +20,11 @@ pub const JOB: &str = "refresh-sweep";
 /// Upper bound of the random delay before each refresh (well inside X's 10-minute buffer).
 const JITTER_MS: u64 = 5_000;
 
+/// A random delay below `JITTER_MS`, so refreshes due together spread out.
+fn jitter() -> std::time::Duration {
+    std::time::Duration::from_millis(rand::random_range(0..JITTER_MS))
+}
+
 /// Connections due for a refresh now: connected, inside the buffer, not
 /// rate-limited, not being refreshed.
 pub async fn due(
@@ -55,13 +60,12 @@ pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError>
     let ids = due(&deps.db, Utc::now()).await?;
     for connection_id in &ids {
         // Jitter spreads a burst of expiring tokens over the sweep interval.
-        let jitter = std::time::Duration::from_millis(rand::random_range(0..JITTER_MS));
         deps.queue
             .push_after(
                 Job::RefreshConnection {
                     connection_id: *connection_id,
                 },
-                jitter,
+                jitter(),
             )
             .await?;
     }
@@ -84,8 +88,7 @@ pub async fn run(connection_id: Uuid, deps: Data<JobDeps>) -> Result<(), BoxDynE
         }
         // The platform said when to come back: a new job then, not a backoff now.
         Err(RefreshError::Provider(ProviderError::RateLimited { until })) => {
-            let wait = (until - Utc::now()).to_std().unwrap_or_default()
-                + std::time::Duration::from_millis(rand::random_range(0..JITTER_MS));
+            let wait = (until - Utc::now()).to_std().unwrap_or_default() + jitter();
             deps.queue
                 .push_after(Job::RefreshConnection { connection_id }, wait)
                 .await?;
@@ -98,5 +101,21 @@ pub async fn run(connection_id: Uuid, deps: Data<JobDeps>) -> Result<(), BoxDynE
             tracing::warn!(connection_id = %connection_id, error = %e, "refresh job ended without retry");
             Err(AbortError::new(std::io::Error::other(e.to_string())).into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_inside_its_bound_and_varies() {
+        let draws: std::collections::HashSet<_> = (0..64).map(|_| jitter()).collect();
+        assert!(
+            draws
+                .iter()
+                .all(|d| *d < std::time::Duration::from_millis(JITTER_MS))
+        );
+        assert!(draws.len() > 8, "not a constant delay: {draws:?}");
     }
 }

@@ -175,12 +175,17 @@ pub async fn refresh(
         release(db, id, leased_version).await?;
         return Err(RefreshError::Unsupported("no refresh token was issued"));
     };
-    let refresh_token = vault
-        .decrypt(
-            refresh_ct,
-            place_of(&id_str, start.business_id, "refresh_token"),
-        )
-        .map_err(AppError::internal)?;
+    let refresh_token = match vault.decrypt(
+        refresh_ct,
+        place_of(&id_str, start.business_id, "refresh_token"),
+    ) {
+        Ok(token) => token,
+        Err(e) => {
+            // Never a guess, never a held lease: the error is the answer.
+            release(db, id, leased_version).await?;
+            return Err(AppError::internal(e).into());
+        }
+    };
     let answer = match platform {
         Platform::X => x::refresh(cfg, &providers.http, &refresh_token).await,
         _ => linkedin::refresh(cfg, &providers.http, &refresh_token).await,

@@ -324,3 +324,49 @@ async fn a_rate_limited_refresh_job_comes_back_at_retry_after(b: Backend) {
     set_fault(&app, "x", None).await;
     app.stop().await;
 }
+
+on_both_databases!(a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback);
+
+/// SECURITY.md E27: a tampered token is an internal error with a reference
+/// (logged at error level, so it reaches Sentry); nothing is sent anywhere.
+async fn a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    connect_x(&app, &client, &business).await;
+    let mut tampered = connections_of(&app).await[0]
+        .refresh_token_ct
+        .clone()
+        .unwrap();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::RefreshTokenCt,
+            Expr::value(Some(tampered)),
+        )
+        .col_expr(
+            connections::Column::LastRefreshedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::hours(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let calls = token_calls(&app).await;
+    let (status, body) = refresh_now(&app, &client, &business).await;
+    assert_eq!(status, 500, "{body}");
+    assert!(
+        body["reference"].is_string() || body.to_string().contains("reference"),
+        "{body}"
+    );
+    assert_eq!(
+        token_calls(&app).await,
+        calls,
+        "no token request with a guessed value"
+    );
+    let c = connections_of(&app).await.remove(0);
+    assert_eq!(c.status, "connected", "not silently marked anything");
+    assert!(c.refresh_lease_until.is_none(), "the lease was released");
+    app.stop().await;
+}
