@@ -126,33 +126,19 @@ async fn callback_inner(
     let Some(code) = param("code").filter(|c| !c.is_empty()) else {
         return back("failed");
     };
-    if platform == Platform::Meta {
-        let session_id = current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
-        return meta_callback(&app, cfg, &txn, &code, &session_id).await;
-    }
-    let result: Result<_, ProviderError> = async {
-        match platform {
-            Platform::X => {
-                let tokens =
-                    x::exchange_code(cfg, &app.providers.http, &code, &txn.verifier).await?;
-                let account = x::me(cfg, &app.providers.http, &tokens.access_token).await?;
-                Ok(("x", account, tokens))
-            }
-            Platform::LinkedIn => {
-                let tokens =
-                    linkedin::exchange_code(cfg, &app.providers.http, &code, &txn.verifier).await?;
-                // The token's own word on what was granted: all scopes, or no connection.
-                linkedin::introspect(cfg, &app.providers.http, &tokens.access_token)
-                    .await?
-                    .check()?;
-                let account = linkedin::me(cfg, &app.providers.http, &tokens.access_token).await?;
-                Ok(("linkedin", account, tokens))
-            }
-            Platform::Meta => Err(ProviderError::Invalid("not supported".into())),
-        }
-    }
-    .await;
     let session_id = current.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+    let result = provider::for_platform(platform)
+        .complete(cfg, &app.providers.http, &code, &txn.verifier)
+        .await;
+    let result = match result {
+        Ok(provider::Authorized::Pages(grant)) => {
+            return pages_callback(&app, &txn, grant, &session_id).await;
+        }
+        Ok(provider::Authorized::Account { account, tokens }) => {
+            Ok((platform.slug(), account, tokens))
+        }
+        Err(e) => Err(e),
+    };
     match result {
         Ok((account_platform, account, tokens)) => {
             let decide = connections::needs_link_decision(
@@ -224,50 +210,18 @@ async fn callback_inner(
     }
 }
 
-/// Meta: long-lived exchange, data-access expiry, the Pages; one Page is
-/// connected at once, several wait for the user's choice.
-async fn meta_callback(
+/// A grant over several accounts (Meta's Pages): one Page not connected
+/// elsewhere is connected at once; otherwise the user chooses.
+async fn pages_callback(
     app: &AppState,
-    cfg: &ProviderSettings,
     txn: &transactions::Consumed,
-    code: &str,
+    grant: meta_pages::Grant,
     session_id: &str,
 ) -> Response {
     let back = |outcome: &str| {
         Redirect::to(&format!("{}?oauth={outcome}&platform=meta", txn.return_to)).into_response()
     };
     let actor = txn.user_id.to_string();
-    let http = &app.providers.http;
-    let grant: Result<meta_pages::Grant, ProviderError> = async {
-        let short = meta::exchange_code(cfg, http, code, &txn.verifier).await?;
-        let long = meta::long_lived(cfg, http, &short.access_token).await?;
-        let data_access = meta::data_access_expires_at(cfg, http, &long.access_token).await?;
-        let pages = meta::pages(cfg, http, &long.access_token).await?;
-        use secrecy::ExposeSecret;
-        Ok(meta_pages::Grant {
-            user_token: long.access_token.expose_secret().to_owned(),
-            user_expires_at: long.expires_at,
-            data_access_expires_at: data_access,
-            pages,
-            sandbox: cfg.sandbox,
-        })
-    }
-    .await;
-    let grant = match grant {
-        Ok(g) => g,
-        Err(e) => {
-            tracing::warn!(platform = "meta", business_id = %txn.business_id, error_class = e.class(), "connect failed");
-            let _ = connections::audit(
-                &app.db,
-                txn.business_id,
-                &actor,
-                "connect_failed",
-                &format!("meta: {}", e.class()),
-            )
-            .await;
-            return back("failed");
-        }
-    };
     let single_unshared = match grant.pages.as_slice() {
         [only] => match meta_pages::page_linked_elsewhere(&app.db, txn.business_id, only).await {
             Ok(shared) => !shared,

@@ -8,9 +8,7 @@
 use std::net::SocketAddr;
 
 use app::backend::oauth::transactions::{self, Rejected};
-use app::backend::oauth::{
-    ProviderError, ProviderSettings, connections, linkedin, meta, meta_pages, pending, x,
-};
+use app::backend::oauth::{ProviderError, connections, meta_pages, pending, provider};
 use app::backend::sessions::{self, ActiveSession};
 use app::backend::{AppState, businesses};
 use app::domain::Platform;
@@ -153,11 +151,8 @@ pub async fn authorize(
         Ok(s) => s,
         Err(e) => return error_json(e),
     };
-    let url = match platform {
-        Platform::X => x::authorize_url(cfg, &started.state, started.challenge),
-        Platform::LinkedIn => linkedin::authorize_url(cfg, &started.state, started.challenge),
-        Platform::Meta => meta::authorize_url(cfg, &started.state, started.challenge),
-    };
+    let url =
+        provider::for_platform(platform).authorize_url(cfg, &started.state, started.challenge);
     match url {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => error_json(AppError::internal(e)),

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use super::tokens::TokenSet;
-use super::{Account, Providers, x};
+use super::{Account, Providers};
 use crate::backend::entities::{audit_events, connections};
 use crate::backend::vault::{Keyring, Place};
 use crate::domain::{ConnectionStatus, Platform};
@@ -277,6 +277,13 @@ pub fn account_platforms(platform: Platform) -> &'static [&'static str] {
     }
 }
 
+/// The platform an account belongs to (`facebook` and `instagram` are Meta's).
+pub fn platform_of(account_platform: &str) -> Option<Platform> {
+    Platform::ALL
+        .into_iter()
+        .find(|p| account_platforms(*p).contains(&account_platform))
+}
+
 /// Revokes where the platform can, then deletes the rows (and with them
 /// the ciphertext). Returns how many connections were removed.
 pub async fn disconnect(
@@ -292,33 +299,12 @@ pub async fn disconnect(
         .filter(connections::Column::Platform.is_in(account_platforms(platform).iter().copied()))
         .all(db)
         .await?;
+    let client = super::provider::for_platform(platform);
     for row in &rows {
-        let id = row.id.to_string();
-        // Meta: the Page keeps the user's grant token; revoking it ends the grant.
-        if let (Platform::Meta, Some(cfg), Some(token)) = (
-            platform,
-            providers.get(platform),
-            super::meta_pages::grant_token(vault, row),
-        ) && let Err(e) = super::meta::revoke(cfg, &providers.http, &token).await
+        if let Some(cfg) = providers.get(platform)
+            && let Err(e) = client.revoke(cfg, &providers.http, vault, row).await
         {
             tracing::warn!(connection_id = %row.id, error_class = e.class(), "revocation failed; deleting locally");
-        }
-        if let (Platform::X, Some(cfg)) = (platform, providers.get(platform)) {
-            // Revoking the refresh token ends the whole grant at X.
-            let (ct, column, hint) = match &row.refresh_token_ct {
-                Some(ct) => (ct, "refresh_token", "refresh_token"),
-                None => (&row.access_token_ct, "access_token", "access_token"),
-            };
-            match vault.decrypt(ct, place(&id, business_id, column)) {
-                Ok(token) => {
-                    if let Err(e) = x::revoke(cfg, &providers.http, &token, hint).await {
-                        tracing::warn!(connection_id = %row.id, error_class = e.class(), "revocation failed; deleting locally");
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(connection_id = %row.id, error = %e, "cannot decrypt token to revoke")
-                }
-            }
         }
         connections::Entity::delete_by_id(row.id).exec(db).await?;
         audit(

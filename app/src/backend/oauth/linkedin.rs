@@ -4,12 +4,14 @@
 //! refresh — and no revocation endpoint.
 
 use chrono::{DateTime, Utc};
-use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
+use oauth2::PkceCodeVerifier;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::provider::{Authorized, BoxFuture, OAuthProvider};
 use super::tokens::{ClientAuth, EXPIRY_SKEW, TokenSet, classify_error, post_form, token_request};
 use super::{Account, ProviderError, ProviderSettings, transport};
+use crate::domain::Platform;
 
 /// Sign-in identity plus organization analytics (admin of a company page).
 pub const SCOPES: &[&str] = &[
@@ -19,12 +21,57 @@ pub const SCOPES: &[&str] = &[
     "rw_organization_admin",
 ];
 
-pub fn authorize_url(
-    cfg: &ProviderSettings,
-    state: &str,
-    challenge: PkceCodeChallenge,
-) -> Result<String, ProviderError> {
-    super::consent_url(cfg, state, challenge, SCOPES)
+/// LinkedIn as an [`OAuthProvider`]. It has no revocation endpoint.
+pub struct LinkedIn;
+
+impl OAuthProvider for LinkedIn {
+    fn platform(&self) -> Platform {
+        Platform::LinkedIn
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        SCOPES
+    }
+
+    /// The token's own word on what was granted: every scope, or no connection.
+    fn complete<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        code: &'a str,
+        verifier: &'a PkceCodeVerifier,
+    ) -> BoxFuture<'a, Result<Authorized, ProviderError>> {
+        Box::pin(async move {
+            let tokens = exchange_code(cfg, http, code, verifier).await?;
+            introspect(cfg, http, &tokens.access_token).await?.check()?;
+            let account = me(cfg, http, &tokens.access_token).await?;
+            Ok(Authorized::Account { account, tokens })
+        })
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        refresh_token: &'a SecretString,
+    ) -> Option<BoxFuture<'a, Result<TokenSet, ProviderError>>> {
+        Some(Box::pin(refresh(cfg, http, refresh_token)))
+    }
+
+    /// Without a refresh token, introspection says whether the access token
+    /// still works (a member can revoke it at any time).
+    fn check<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        access_token: &'a SecretString,
+    ) -> Option<BoxFuture<'a, Result<Option<DateTime<Utc>>, ProviderError>>> {
+        Some(Box::pin(async move {
+            let found = introspect(cfg, http, access_token).await?;
+            found.check()?;
+            Ok(found.expires_at)
+        }))
+    }
 }
 
 #[tracing::instrument(skip_all, fields(platform = "linkedin"))]

@@ -9,13 +9,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
+use oauth2::PkceCodeVerifier;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::meta_pages::Grant;
+use super::provider::{Authorized, BoxFuture, OAuthProvider};
 use super::tokens::{TokenSet, classify_error, parse_token_response};
 use super::{ProviderError, ProviderSettings};
+use crate::backend::entities::connections;
+use crate::backend::vault::Keyring;
+use crate::domain::Platform;
 
 pub const SCOPES: &[&str] = &[
     "pages_show_list",
@@ -24,12 +29,58 @@ pub const SCOPES: &[&str] = &[
     "instagram_manage_insights",
 ];
 
-pub fn authorize_url(
-    cfg: &ProviderSettings,
-    state: &str,
-    challenge: PkceCodeChallenge,
-) -> Result<String, ProviderError> {
-    super::consent_url(cfg, state, challenge, SCOPES)
+/// Meta (a Facebook Page and its Instagram account) as an [`OAuthProvider`].
+/// Its tokens cannot be refreshed: the user reconnects before data access lapses.
+pub struct Meta;
+
+impl OAuthProvider for Meta {
+    fn platform(&self) -> Platform {
+        Platform::Meta
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        SCOPES
+    }
+
+    /// Short-lived → long-lived token, its data-access expiry, the Pages.
+    fn complete<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        code: &'a str,
+        verifier: &'a PkceCodeVerifier,
+    ) -> BoxFuture<'a, Result<Authorized, ProviderError>> {
+        Box::pin(async move {
+            let short = exchange_code(cfg, http, code, verifier).await?;
+            let long = long_lived(cfg, http, &short.access_token).await?;
+            let data_access = data_access_expires_at(cfg, http, &long.access_token).await?;
+            let pages = pages(cfg, http, &long.access_token).await?;
+            Ok(Authorized::Pages(Grant {
+                user_token: long.access_token.expose_secret().to_owned(),
+                user_expires_at: long.expires_at,
+                data_access_expires_at: data_access,
+                pages,
+                sandbox: cfg.sandbox,
+            }))
+        })
+    }
+
+    /// The Page keeps the user's grant token; revoking it ends the grant.
+    fn revoke<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        vault: &'a Keyring,
+        c: &'a connections::Model,
+    ) -> BoxFuture<'a, Result<bool, ProviderError>> {
+        Box::pin(async move {
+            match super::meta_pages::grant_token(vault, c) {
+                Some(token) => revoke(cfg, http, &token).await.map(|()| true),
+                // The Instagram child holds no grant: its Page revokes it.
+                None => Ok(false),
+            }
+        })
+    }
 }
 
 /// HMAC-SHA256 of the token keyed with the app secret, hex.

@@ -11,6 +11,7 @@ pub mod linkedin;
 pub mod meta;
 pub mod meta_pages;
 pub mod pending;
+pub mod provider;
 pub mod refresh;
 pub mod tokens;
 pub mod transactions;

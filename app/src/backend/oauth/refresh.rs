@@ -14,10 +14,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter}
 use uuid::Uuid;
 
 use super::connections::{audit, place_of};
-use super::{ProviderError, Providers, linkedin, x};
+use super::{ProviderError, Providers, provider};
 use crate::backend::entities::connections;
 use crate::backend::vault::Keyring;
-use crate::domain::{ConnectionStatus, Platform};
+use crate::domain::ConnectionStatus;
 use crate::error::AppError;
 
 /// How long one refresh may hold the lease before others may take over.
@@ -124,20 +124,15 @@ pub async fn refresh(
             })
         };
     }
-    let platform = match start.platform.as_str() {
-        "x" => Platform::X,
-        "linkedin" => Platform::LinkedIn,
-        _ => {
-            return Err(RefreshError::Unsupported(
-                "Meta tokens cannot be refreshed: reconnect",
-            ));
-        }
+    let Some(platform) = super::connections::platform_of(&start.platform) else {
+        return Err(RefreshError::Unsupported("unknown platform"));
     };
     let Some(cfg) = providers.get(platform) else {
         return Err(RefreshError::Unsupported("the platform is not configured"));
     };
-    if platform == Platform::LinkedIn && start.refresh_token_ct.is_none() {
-        return check_linkedin(db, vault, providers, cfg, &start).await;
+    let client = provider::for_platform(platform);
+    if start.refresh_token_ct.is_none() {
+        return check(db, vault, providers, cfg, client, &start).await;
     }
     let leased = start.refresh_lease_until.is_some_and(|t| t > now);
     if force && !leased && start.last_refreshed_at.is_some_and(|t| now - t < RECENT) {
@@ -186,10 +181,13 @@ pub async fn refresh(
             return Err(AppError::internal(e).into());
         }
     };
-    let answer = match platform {
-        Platform::X => x::refresh(cfg, &providers.http, &refresh_token).await,
-        _ => linkedin::refresh(cfg, &providers.http, &refresh_token).await,
+    let Some(answer) = client.refresh(cfg, &providers.http, &refresh_token) else {
+        release(db, id, leased_version).await?;
+        return Err(RefreshError::Unsupported(
+            "this platform cannot refresh: reconnect",
+        ));
     };
+    let answer = answer.await;
     match answer {
         Ok(tokens) => {
             use secrecy::ExposeSecret;
@@ -270,26 +268,29 @@ fn healthy(
         )
 }
 
-/// LinkedIn without a refresh token cannot be refreshed; introspection says
-/// whether the access token still works (a member can revoke it at any time).
-async fn check_linkedin(
+/// Without a refresh token, the platform may still say whether the access
+/// token works (LinkedIn's introspection); a dead one needs a reconnect.
+async fn check(
     db: &impl ConnectionTrait,
     vault: &Keyring,
     providers: &Providers,
     cfg: &super::ProviderSettings,
+    client: &dyn provider::OAuthProvider,
     c: &connections::Model,
 ) -> Result<Refreshed, RefreshError> {
     let token = super::connections::access_token(vault, c)?;
-    let verdict = linkedin::introspect(cfg, &providers.http, &token)
-        .await
-        .and_then(|i| i.check().map(|()| i));
-    match verdict {
-        Ok(found) => {
+    let Some(verdict) = client.check(cfg, &providers.http, &token) else {
+        return Err(RefreshError::Unsupported(
+            "this connection cannot be refreshed: reconnect before it expires",
+        ));
+    };
+    match verdict.await {
+        Ok(expires_at) => {
             let now = Utc::now();
             let updated = healthy(connections::Entity::update_many())
                 .col_expr(
                     connections::Column::AccessExpiresAt,
-                    Expr::value(found.expires_at.or(c.access_expires_at)),
+                    Expr::value(expires_at.or(c.access_expires_at)),
                 )
                 .col_expr(
                     connections::Column::Version,

@@ -3,24 +3,77 @@
 //! refresh tokens (`offline.access`), revocation.
 
 use chrono::Utc;
-use oauth2::{PkceCodeChallenge, PkceCodeVerifier};
+use oauth2::PkceCodeVerifier;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::connections::place_of;
+use super::provider::{Authorized, BoxFuture, OAuthProvider};
 use super::tokens::{ClientAuth, TokenSet, classify_error, token_request};
 use super::{Account, ProviderError, ProviderSettings, transport};
+use crate::backend::entities::connections;
+use crate::backend::vault::Keyring;
+use crate::domain::Platform;
 
 /// The minimum that reads analytics and keeps working (`offline.access`).
 pub const SCOPES: &[&str] = &["tweet.read", "users.read", "offline.access"];
 
-/// The consent URL: `response_type=code`, S256 challenge, our `state`,
-/// the configured redirect URI.
-pub fn authorize_url(
-    cfg: &ProviderSettings,
-    state: &str,
-    challenge: PkceCodeChallenge,
-) -> Result<String, ProviderError> {
-    super::consent_url(cfg, state, challenge, SCOPES)
+/// X as an [`OAuthProvider`].
+pub struct X;
+
+impl OAuthProvider for X {
+    fn platform(&self) -> Platform {
+        Platform::X
+    }
+
+    fn scopes(&self) -> &'static [&'static str] {
+        SCOPES
+    }
+
+    fn complete<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        code: &'a str,
+        verifier: &'a PkceCodeVerifier,
+    ) -> BoxFuture<'a, Result<Authorized, ProviderError>> {
+        Box::pin(async move {
+            let tokens = exchange_code(cfg, http, code, verifier).await?;
+            let account = me(cfg, http, &tokens.access_token).await?;
+            Ok(Authorized::Account { account, tokens })
+        })
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        refresh_token: &'a SecretString,
+    ) -> Option<BoxFuture<'a, Result<TokenSet, ProviderError>>> {
+        Some(Box::pin(refresh(cfg, http, refresh_token)))
+    }
+
+    /// Revoking the refresh token ends the whole grant at X.
+    fn revoke<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        vault: &'a Keyring,
+        c: &'a connections::Model,
+    ) -> BoxFuture<'a, Result<bool, ProviderError>> {
+        Box::pin(async move {
+            let (ct, column) = match &c.refresh_token_ct {
+                Some(ct) => (ct, "refresh_token"),
+                None => (&c.access_token_ct, "access_token"),
+            };
+            let id = c.id.to_string();
+            let token = vault
+                .decrypt(ct, place_of(&id, c.business_id, column))
+                .map_err(|e| ProviderError::Invalid(format!("cannot decrypt the {column}: {e}")))?;
+            revoke(cfg, http, &token, column).await?;
+            Ok(true)
+        })
+    }
 }
 
 #[tracing::instrument(skip_all, fields(platform = "x"))]
@@ -157,8 +210,8 @@ mod tests {
             api_url: "https://api.x.com".into(),
             sandbox: false,
         };
-        let (challenge, _) = PkceCodeChallenge::new_random_sha256();
-        let url = authorize_url(&cfg, "st4te", challenge).unwrap();
+        let (challenge, _) = oauth2::PkceCodeChallenge::new_random_sha256();
+        let url = X.authorize_url(&cfg, "st4te", challenge).unwrap();
         let parsed = oauth2::url::Url::parse(&url).unwrap();
         let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
         assert_eq!(q["response_type"], "code");
