@@ -168,12 +168,21 @@ test('an account already connected to another business is linked only when the u
   await expect(xCard(page).getByText('Not connected.')).toBeVisible();
 });
 
-test('connect Facebook & Instagram: pick one of several Pages, see both accounts, disconnect', async ({ page }) => {
+test('connect Facebook & Instagram: deny once, pick one of several Pages, see both accounts, disconnect', async ({ page }) => {
   const signup = new SignupPage(page);
   await signup.goto();
   const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
   await businesses.createBusiness(uniqueBusinessName());
   const metaCard = page.locator('article.platform-card[data-platform="meta"]');
+
+  // Declined first: a clear toast, nothing connected.
+  await metaCard.getByRole('link', { name: 'Connect Facebook & Instagram' }).click();
+  await expect(page).toHaveURL(/\/sandbox\/meta\/dialog\/oauth\?/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(/oauth=denied&platform=meta$/);
+  await waitForHydration(page);
+  await expect(page.getByRole('status').getByText('Facebook & Instagram: the connection was declined.')).toBeVisible();
+  await expect(metaCard.getByText('Not connected.')).toBeVisible();
 
   await metaCard.getByRole('link', { name: 'Connect Facebook & Instagram' }).click();
   await expect(page).toHaveURL(/\/sandbox\/meta\/dialog\/oauth\?/);
