@@ -78,10 +78,15 @@ impl Providers {
 /// No redirects (a token endpoint that redirects is an attack or a
 /// misconfiguration), connect and total timeouts, TLS for real hosts.
 pub fn http_client() -> reqwest::Client {
+    http_client_with(Duration::from_secs(5), Duration::from_secs(20))
+}
+
+/// [`http_client`] with other timeouts (tests use short ones).
+pub fn http_client_with(connect: Duration, total: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
+        .connect_timeout(connect)
+        .timeout(total)
         .user_agent(concat!("Pulseboard/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("static HTTP client configuration is valid")

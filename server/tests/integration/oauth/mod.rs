@@ -392,6 +392,42 @@ async fn the_oauth_http_client_follows_no_redirects() {
     );
 }
 
+#[tokio::test]
+async fn a_platform_that_never_answers_is_a_transient_timeout() {
+    use app::backend::oauth::{ProviderError, ProviderSettings, http_client_with, x};
+    // Accepts connections, reads nothing, answers nothing.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let cfg = ProviderSettings {
+        client_id: "client".into(),
+        client_secret: secrecy::SecretString::from("secret"),
+        redirect_uri: "http://127.0.0.1/callback".into(),
+        auth_url: format!("http://{addr}/authorize"),
+        token_url: format!("http://{addr}/token"),
+        api_url: format!("http://{addr}"),
+        sandbox: false,
+    };
+    let http = http_client_with(
+        std::time::Duration::from_millis(500),
+        std::time::Duration::from_millis(800),
+    );
+    let started = std::time::Instant::now();
+    let err = x::refresh(&cfg, &http, &secrecy::SecretString::from("rt"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, ProviderError::Transient("timeout".into()));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "bounded by the total timeout"
+    );
+}
+
 on_both_databases!(linking_an_account_already_connected_elsewhere_is_an_explicit_decision);
 
 /// Connects X to `business` up to the callback; returns where it sent the browser.
