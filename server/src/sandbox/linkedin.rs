@@ -9,13 +9,16 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Fault, Shared, consent_page, oauth_error, pkce_matches, random_token, with_query};
+use super::{
+    ConsentForm, Fault, Shared, consent_answer, consent_page, oauth_error, pkce_matches,
+    random_token,
+};
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-linkedin";
 pub const CLIENT_SECRET: &str = "sandbox-linkedin-client-secret";
@@ -94,41 +97,21 @@ async fn authorize(Query(q): Query<AuthorizeQuery>) -> Response {
     )
 }
 
-#[derive(Deserialize)]
-struct Consent {
-    decision: String,
-    redirect_uri: String,
-    state: String,
-    scope: String,
-    code_challenge: String,
-}
-
-async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
-    if c.decision != "approve" {
-        let to = with_query(
-            &c.redirect_uri,
-            &[
-                ("error", "user_cancelled_authorize"),
-                ("error_description", "The user cancelled the authorization"),
-                ("state", &c.state),
-            ],
+async fn consent(State(s): State<Shared>, Form(c): Form<ConsentForm>) -> Response {
+    let denial = [
+        ("error", "user_cancelled_authorize"),
+        ("error_description", "The user cancelled the authorization"),
+    ];
+    consent_answer(&c, &denial, "li-code", |code| {
+        s.linkedin.lock().expect("sandbox lock").codes.insert(
+            code,
+            CodeGrant {
+                redirect_uri: c.redirect_uri.clone(),
+                challenge: (!c.code_challenge.is_empty()).then(|| c.code_challenge.clone()),
+                scope: c.scope.clone(),
+            },
         );
-        return Redirect::to(&to).into_response();
-    }
-    let code = random_token("li-code");
-    s.linkedin.lock().expect("sandbox lock").codes.insert(
-        code.clone(),
-        CodeGrant {
-            redirect_uri: c.redirect_uri.clone(),
-            challenge: (!c.code_challenge.is_empty()).then_some(c.code_challenge),
-            scope: c.scope,
-        },
-    );
-    Redirect::to(&with_query(
-        &c.redirect_uri,
-        &[("code", &code), ("state", &c.state)],
-    ))
-    .into_response()
+    })
 }
 
 #[derive(Deserialize)]

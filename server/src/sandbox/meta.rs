@@ -10,13 +10,13 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Fault, Shared, consent_page, pkce_matches, random_token, with_query};
+use super::{ConsentForm, Fault, Shared, consent_answer, consent_page, pkce_matches, random_token};
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-meta";
 pub const CLIENT_SECRET: &str = "sandbox-meta-app-secret";
@@ -90,39 +90,17 @@ async fn dialog(Query(q): Query<DialogQuery>) -> Response {
     )
 }
 
-#[derive(Deserialize)]
-struct Consent {
-    decision: String,
-    redirect_uri: String,
-    state: String,
-    code_challenge: String,
-}
-
-async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
-    if c.decision != "approve" {
-        let to = with_query(
-            &c.redirect_uri,
-            &[
-                ("error", "access_denied"),
-                ("error_reason", "user_denied"),
-                ("state", &c.state),
-            ],
+async fn consent(State(s): State<Shared>, Form(c): Form<ConsentForm>) -> Response {
+    let denial = [("error", "access_denied"), ("error_reason", "user_denied")];
+    consent_answer(&c, &denial, "meta-code", |code| {
+        s.meta.lock().expect("sandbox lock").codes.insert(
+            code,
+            CodeGrant {
+                redirect_uri: c.redirect_uri.clone(),
+                challenge: (!c.code_challenge.is_empty()).then(|| c.code_challenge.clone()),
+            },
         );
-        return Redirect::to(&to).into_response();
-    }
-    let code = random_token("meta-code");
-    s.meta.lock().expect("sandbox lock").codes.insert(
-        code.clone(),
-        CodeGrant {
-            redirect_uri: c.redirect_uri.clone(),
-            challenge: (!c.code_challenge.is_empty()).then_some(c.code_challenge),
-        },
-    );
-    Redirect::to(&with_query(
-        &c.redirect_uri,
-        &[("code", &code), ("state", &c.state)],
-    ))
-    .into_response()
+    })
 }
 
 #[derive(Deserialize)]

@@ -174,6 +174,41 @@ pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     format!("{uri}{sep}{q}")
 }
 
+/// What the consent page posts back.
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    pub decision: String,
+    pub redirect_uri: String,
+    pub state: String,
+    #[serde(default)]
+    pub scope: String,
+    pub code_challenge: String,
+}
+
+/// The consent page's answer: a denial goes back with the platform's own
+/// error parameters; an approval mints a code, hands it to `store` (which
+/// remembers what the code grants) and goes back with it. Both carry `state`.
+pub fn consent_answer(
+    c: &ConsentForm,
+    denial: &[(&str, &str)],
+    code_prefix: &str,
+    store: impl FnOnce(String),
+) -> axum::response::Response {
+    use axum::response::Redirect;
+    if c.decision != "approve" {
+        let mut pairs = denial.to_vec();
+        pairs.push(("state", &c.state));
+        return Redirect::to(&with_query(&c.redirect_uri, &pairs)).into_response();
+    }
+    let code = random_token(code_prefix);
+    store(code.clone());
+    Redirect::to(&with_query(
+        &c.redirect_uri,
+        &[("code", &code), ("state", &c.state)],
+    ))
+    .into_response()
+}
+
 /// An RFC 6749 error body.
 pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> axum::response::Response {
     (

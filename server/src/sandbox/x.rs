@@ -9,7 +9,7 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Fault, Shared, esc, oauth_error, random_token, with_query};
+use super::{ConsentForm, Fault, Shared, consent_answer, esc, oauth_error, random_token};
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-x";
 pub const CLIENT_SECRET: &str = "sandbox-x-client-secret";
@@ -106,41 +106,21 @@ async fn authorize(Query(q): Query<AuthorizeQuery>) -> Response {
     )
 }
 
-#[derive(Deserialize)]
-struct Consent {
-    decision: String,
-    redirect_uri: String,
-    state: String,
-    scope: String,
-    code_challenge: String,
-}
-
-async fn consent(State(s): State<Shared>, Form(c): Form<Consent>) -> Response {
-    if c.decision != "approve" {
-        let to = with_query(
-            &c.redirect_uri,
-            &[
-                ("error", "access_denied"),
-                ("error_description", "The user denied the request."),
-                ("state", &c.state),
-            ],
+async fn consent(State(s): State<Shared>, Form(c): Form<ConsentForm>) -> Response {
+    let denial = [
+        ("error", "access_denied"),
+        ("error_description", "The user denied the request."),
+    ];
+    consent_answer(&c, &denial, "x-code", |code| {
+        s.x.lock().expect("sandbox lock").codes.insert(
+            code,
+            CodeGrant {
+                redirect_uri: c.redirect_uri.clone(),
+                challenge: c.code_challenge.clone(),
+                scope: c.scope.clone(),
+            },
         );
-        return Redirect::to(&to).into_response();
-    }
-    let code = random_token("x-code");
-    s.x.lock().expect("sandbox lock").codes.insert(
-        code.clone(),
-        CodeGrant {
-            redirect_uri: c.redirect_uri.clone(),
-            challenge: c.code_challenge,
-            scope: c.scope,
-        },
-    );
-    Redirect::to(&with_query(
-        &c.redirect_uri,
-        &[("code", &code), ("state", &c.state)],
-    ))
-    .into_response()
+    })
 }
 
 fn basic_auth_ok(headers: &HeaderMap) -> bool {
