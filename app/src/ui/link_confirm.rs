@@ -61,7 +61,7 @@ pub fn LinkConfirmPage() -> impl IntoView {
                     Ok(v) => {
                         let where_ = elsewhere_words(&v.also_in, v.also_elsewhere);
                         view! {
-                            <section class="card narrow" aria-labelledby="link-heading">
+                            <section class="card narrow link-decision" aria-labelledby="link-heading">
                                 <h1 id="link-heading">"Already connected to another business"</h1>
                                 <p>
                                     <strong>{v.display_name}</strong>" ("{v.platform.label()}") is already connected to "
