@@ -60,6 +60,7 @@ pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<
             &user.id.to_string(),
         )
         .await
+        .map(|d| d.removed)
     })
     .await
 }

@@ -166,7 +166,7 @@ pub async fn authorize(
         ("business_id" = uuid::Uuid, Query, description = "The business"),
     ),
     responses(
-        (status = 200, description = "`{disconnected: n, revoked_at_platform: bool}` (LinkedIn cannot revoke)"),
+        (status = 200, description = "`{disconnected: n, revoked_at_platform: bool}`: whether the platform confirmed it ended the grant (LinkedIn cannot revoke)"),
         (status = 401, description = "Not signed in"),
         (status = 404, description = "Unknown platform, or not a member of the business"),
     ))]
@@ -193,9 +193,9 @@ pub async fn disconnect(
     )
     .await
     {
-        Ok(n) => Json(json!({
-            "disconnected": n,
-            "revoked_at_platform": platform != Platform::LinkedIn,
+        Ok(done) => Json(json!({
+            "disconnected": done.removed,
+            "revoked_at_platform": done.revoked,
         }))
         .into_response(),
         Err(e) => error_json(e),
@@ -209,7 +209,7 @@ pub async fn disconnect(
         ("business_id" = uuid::Uuid, Query, description = "The business"),
     ),
     responses(
-        (status = 200, description = "`{results: [{connection_id, outcome: refreshed|joined|not_due, version}]}`"),
+        (status = 200, description = "`{results: [{connection_id, outcome: refreshed|joined|not_due|checked, version}]}`"),
         (status = 409, description = "Needs reconnect, or the platform cannot refresh"),
         (status = 429, description = "Rate-limited by the platform"),
         (status = 502, description = "The platform had a temporary failure"),

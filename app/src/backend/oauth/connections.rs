@@ -284,8 +284,17 @@ pub fn platform_of(account_platform: &str) -> Option<Platform> {
         .find(|p| account_platforms(*p).contains(&account_platform))
 }
 
+/// What a disconnect did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnected {
+    /// Connections removed (with their ciphertext).
+    pub removed: usize,
+    /// The platform confirmed it ended the grant.
+    pub revoked: bool,
+}
+
 /// Revokes where the platform can, then deletes the rows (and with them
-/// the ciphertext). Returns how many connections were removed.
+/// the ciphertext).
 pub async fn disconnect(
     db: &impl ConnectionTrait,
     vault: &Keyring,
@@ -293,18 +302,22 @@ pub async fn disconnect(
     business_id: Uuid,
     platform: Platform,
     actor: &str,
-) -> Result<usize, AppError> {
+) -> Result<Disconnected, AppError> {
     let rows = connections::Entity::find()
         .filter(connections::Column::BusinessId.eq(business_id))
         .filter(connections::Column::Platform.is_in(account_platforms(platform).iter().copied()))
         .all(db)
         .await?;
     let client = super::provider::for_platform(platform);
+    let mut revoked = false;
     for row in &rows {
-        if let Some(cfg) = providers.get(platform)
-            && let Err(e) = client.revoke(cfg, &providers.http, vault, row).await
-        {
-            tracing::warn!(connection_id = %row.id, error_class = e.class(), "revocation failed; deleting locally");
+        if let Some(cfg) = providers.get(platform) {
+            match client.revoke(cfg, &providers.http, vault, row).await {
+                Ok(done) => revoked |= done,
+                Err(e) => {
+                    tracing::warn!(connection_id = %row.id, error_class = e.class(), "revocation failed; deleting locally")
+                }
+            }
         }
         connections::Entity::delete_by_id(row.id).exec(db).await?;
         audit(
@@ -316,7 +329,10 @@ pub async fn disconnect(
         )
         .await?;
     }
-    Ok(rows.len())
+    Ok(Disconnected {
+        removed: rows.len(),
+        revoked,
+    })
 }
 
 /// The decrypted access token of a connection (for sync and tests).

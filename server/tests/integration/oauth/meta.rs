@@ -345,6 +345,10 @@ async fn meta_connects_a_chosen_page_with_its_instagram_account(b: Backend) {
         .unwrap();
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["disconnected"], 2);
+    assert_eq!(
+        body["revoked_at_platform"], true,
+        "the platform confirmed it"
+    );
     assert_eq!(sandbox_stats(&app, "meta").await["revocations"], 1);
     assert!(connections_of(&app).await.is_empty());
     app.stop().await;

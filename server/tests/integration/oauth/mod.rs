@@ -311,6 +311,10 @@ async fn disconnect_revokes_at_x_and_deletes(b: Backend) {
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["disconnected"], 1);
+    assert_eq!(
+        body["revoked_at_platform"], true,
+        "the platform confirmed it"
+    );
     assert_eq!(revocations(&app).await, 1, "revoked at X");
     assert!(
         connections_of(&app).await.is_empty(),
