@@ -69,6 +69,9 @@ pub struct Settings {
     /// Serve the built-in platform sandbox. Unset: on in development for each
     /// platform without a client id, never in production.
     pub sandbox: Option<bool>,
+    /// Bearer token for the sandbox's `_faults` and `_stats`. Unset: those
+    /// paths do not exist (404), so no stranger can flip faults or read counts.
+    pub sandbox_admin_token: Option<SecretString>,
 }
 
 /// One platform's app credentials and endpoints. Endpoints default to the
@@ -256,6 +259,18 @@ impl Settings {
         {
             anyhow::bail!("public_url must be an http:// or https:// origin");
         }
+        // Production fails closed: without an https origin cookies would not
+        // be Secure, HSTS would be off and callbacks would go over plain http.
+        if self.env == Environment::Production
+            && !self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+        {
+            anyhow::bail!(
+                "PULSEBOARD_PUBLIC_URL must be set to the https:// origin users reach in production (e.g. https://pulse.example.com)"
+            );
+        }
         if self.session_idle_minutes <= 0 || self.session_absolute_minutes <= 0 {
             anyhow::bail!("session lifetimes must be positive");
         }
@@ -414,9 +429,55 @@ mod tests {
             assert!(!format!("{s:?}").contains("shh-secret"));
             assert!(s.sandbox_enabled(), "development");
             jail.set_env("PULSEBOARD_ENV", "production");
+            jail.set_env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com");
             let s =
                 Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
             assert!(!s.sandbox_enabled(), "never silently in production");
+            Ok(())
+        });
+    }
+
+    /// SECURITY 49: production refuses to start without an https origin.
+    #[test]
+    fn production_requires_an_https_public_url() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("PULSEBOARD_ENV", "production");
+            let keys = app::backend::vault::Keyring::generate_entry("k1");
+            jail.set_env("PULSEBOARD_TOKEN_KEYS", keys.expose_secret());
+            let load =
+                || Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap());
+            let err = load().unwrap_err().to_string();
+            assert!(err.contains("PULSEBOARD_PUBLIC_URL"), "unset: {err}");
+            jail.set_env("PULSEBOARD_PUBLIC_URL", "http://pulse.example.com");
+            let err = load().unwrap_err().to_string();
+            assert!(err.contains("PULSEBOARD_PUBLIC_URL"), "plain http: {err}");
+            jail.set_env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com");
+            let s = load().unwrap();
+            assert_eq!(s.env, Environment::Production);
+            // Development accepts plain http.
+            jail.set_env("PULSEBOARD_ENV", "development");
+            jail.set_env("PULSEBOARD_PUBLIC_URL", "http://127.0.0.1:3000");
+            assert!(load().is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sandbox_admin_token_is_read_and_never_printed() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let s =
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert!(s.sandbox_admin_token.is_none(), "off unless configured");
+            jail.set_env("PULSEBOARD_SANDBOX_ADMIN_TOKEN", "adm-9f8e7d-secret");
+            let s =
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+            assert_eq!(
+                s.sandbox_admin_token.as_ref().map(|t| t.expose_secret()),
+                Some("adm-9f8e7d-secret")
+            );
+            assert!(!format!("{s:?}").contains("adm-9f8e7d-secret"));
             Ok(())
         });
     }

@@ -1,6 +1,7 @@
 //! Builds the application (router, state, job queue) from settings, binds it
 //! (port 0 works, for tests) and runs web and jobs until shutdown.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -11,9 +12,9 @@ use app::backend::sessions::SessionConfig;
 use app::backend::vault::Keyring;
 use app::{App, shell};
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
+use axum::routing::{any, get};
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
@@ -23,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::Settings;
+use crate::config::{Environment, PlatformSettings, Settings};
 use crate::jobs::{self, JobDeps, JobQueue};
 use crate::security::{self, WebSecurity};
 use crate::telemetry::{self, MakeId, REQUEST_ID};
@@ -60,6 +61,17 @@ impl Application {
             Some(l) => l.local_addr()?,
             None => settings.site_addr,
         };
+        if listener.is_some()
+            && settings.env == Environment::Development
+            && !bound.ip().is_loopback()
+        {
+            // Development relaxes what production enforces (http origin,
+            // generated keys, the sandbox): fine on loopback, not on a network.
+            tracing::warn!(
+                addr = %bound,
+                "running in development mode on a non-loopback address: set PULSEBOARD_ENV=production (with PULSEBOARD_PUBLIC_URL and PULSEBOARD_TOKEN_KEYS) before exposing it"
+            );
+        }
         let origin = settings.public_origin(bound);
         let providers = Arc::new(Providers::new(
             provider(&settings, &settings.x, "x", &origin, bound),
@@ -161,6 +173,7 @@ pub fn router(
         vault,
         providers,
     };
+    let sandbox_config = sandbox_config(settings, &public_origin);
     let sec = WebSecurity {
         public_origin: public_origin.into(),
         https,
@@ -179,7 +192,13 @@ pub fn router(
         .route("/api/docs", get(crate::api_docs::docs_page))
         .merge(crate::oauth_routes::routes());
     if sandbox {
-        router = router.merge(crate::sandbox::router());
+        router = router.merge(crate::sandbox::router(sandbox_config));
+    } else {
+        // With the sandbox off nothing under /sandbox exists, whatever the
+        // method: a plain 404, not a page render or a 405.
+        router = router
+            .route("/sandbox", any(sandbox_off))
+            .route("/sandbox/{*rest}", any(sandbox_off));
     }
     router
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -209,11 +228,30 @@ pub fn router(
         .with_state(state)
 }
 
+async fn sandbox_off() -> StatusCode {
+    StatusCode::NOT_FOUND
+}
+
+/// What the sandbox may redirect to (this deployment's callbacks, plus any
+/// redirect URI the operator configured) and who may use its admin paths.
+fn sandbox_config(settings: &Settings, public_origin: &str) -> crate::sandbox::SandboxConfig {
+    let configured = |p: &PlatformSettings| p.redirect_uri.iter().cloned().collect::<Vec<_>>();
+    crate::sandbox::SandboxConfig {
+        public_origin: public_origin.to_owned(),
+        allowed_redirects: HashMap::from([
+            ("x", configured(&settings.x)),
+            ("linkedin", configured(&settings.linkedin)),
+            ("meta", configured(&settings.meta)),
+        ]),
+        admin_token: settings.sandbox_admin_token.clone(),
+    }
+}
+
 /// A platform's client: real credentials when configured, else the sandbox
 /// (when enabled), else none (the UI says it is not configured).
 fn provider(
     settings: &Settings,
-    platform: &crate::config::PlatformSettings,
+    platform: &PlatformSettings,
     slug: &str,
     public_origin: &str,
     bound: SocketAddr,

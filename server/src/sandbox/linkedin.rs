@@ -1,5 +1,6 @@
 //! LinkedIn's OAuth as the sandbox plays it: client credentials in the form
-//! body, PKCE verified when a challenge was sent, 60-day access tokens, and
+//! body, PKCE S256 required and verified (as the client always sends it),
+//! redirects only to this deployment's callback, 60-day access tokens, and
 //! (as for an approved partner app) a 365-day refresh token whose clock does
 //! not restart when it is used. LinkedIn has no revocation endpoint.
 
@@ -16,8 +17,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    ConsentForm, Fault, Shared, consent_answer, consent_page, oauth_error, pkce_matches,
-    random_token,
+    ConsentForm, Fault, Shared, check_authorize, consent_answer, consent_page, error_page,
+    oauth_error, pkce_matches, random_token,
 };
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-linkedin";
@@ -27,7 +28,7 @@ const MEMBER_NAME: &str = "Pulseboard Demo Company";
 
 struct CodeGrant {
     redirect_uri: String,
-    challenge: Option<String>,
+    challenge: String,
     scope: String,
 }
 
@@ -69,19 +70,28 @@ struct AuthorizeQuery {
     state: Option<String>,
     scope: Option<String>,
     code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
 }
 
-async fn authorize(Query(q): Query<AuthorizeQuery>) -> Response {
-    let bad = |m: &str| (StatusCode::BAD_REQUEST, m.to_owned()).into_response();
+async fn authorize(State(s): State<Shared>, Query(q): Query<AuthorizeQuery>) -> Response {
     if q.response_type.as_deref() != Some("code") {
-        return bad("response_type must be code");
+        return error_page("response_type must be code");
     }
     if q.client_id.as_deref() != Some(CLIENT_ID) {
-        return bad("unknown client_id");
+        return error_page("unknown client_id");
     }
     let (Some(redirect_uri), Some(state)) = (q.redirect_uri, q.state) else {
-        return bad("redirect_uri and state are required");
+        return error_page("redirect_uri and state are required");
     };
+    if let Err(refused) = check_authorize(
+        &s,
+        "linkedin",
+        &redirect_uri,
+        q.code_challenge.as_deref(),
+        q.code_challenge_method.as_deref(),
+    ) {
+        return refused;
+    }
     let scope = q.scope.unwrap_or_default();
     consent_page(
         "LinkedIn",
@@ -102,12 +112,12 @@ async fn consent(State(s): State<Shared>, Form(c): Form<ConsentForm>) -> Respons
         ("error", "user_cancelled_authorize"),
         ("error_description", "The user cancelled the authorization"),
     ];
-    consent_answer(&c, &denial, "li-code", |code| {
+    consent_answer(&s, "linkedin", &c, &denial, "li-code", |code| {
         s.linkedin.lock().expect("sandbox lock").codes.insert(
             code,
             CodeGrant {
                 redirect_uri: c.redirect_uri.clone(),
-                challenge: (!c.code_challenge.is_empty()).then(|| c.code_challenge.clone()),
+                challenge: c.code_challenge.clone(),
                 scope: c.scope.clone(),
             },
         );
@@ -180,9 +190,8 @@ async fn token(State(s): State<Shared>, Form(f): Form<TokenForm>) -> Response {
                     "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code",
                 );
             }
-            if let Some(challenge) = &code.challenge
-                && !pkce_matches(f.code_verifier.as_deref().unwrap_or(""), challenge)
-            {
+            // A missing verifier is as wrong as a mismatched one.
+            if !pkce_matches(f.code_verifier.as_deref().unwrap_or(""), &code.challenge) {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",

@@ -1,5 +1,6 @@
-//! Meta's Facebook Login as the sandbox plays it: the dialog, code →
-//! short-lived token (PKCE checked when sent) → `fb_exchange_token`
+//! Meta's Facebook Login as the sandbox plays it: the dialog (redirecting
+//! only to this deployment's callback), code → short-lived token (PKCE S256
+//! required and verified) → `fb_exchange_token`
 //! long-lived token, `debug_token` with a data-access expiry, `/me/accounts`
 //! with two Pages (one linked to an Instagram account), `appsecret_proof`
 //! required, and `DELETE /me/permissions`.
@@ -16,14 +17,17 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ConsentForm, Fault, Shared, consent_answer, consent_page, pkce_matches, random_token};
+use super::{
+    ConsentForm, Fault, Shared, check_authorize, consent_answer, consent_page, error_page,
+    pkce_matches, random_token,
+};
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-meta";
 pub const CLIENT_SECRET: &str = "sandbox-meta-app-secret";
 
 struct CodeGrant {
     redirect_uri: String,
-    challenge: Option<String>,
+    challenge: String,
 }
 
 #[derive(Default)]
@@ -62,19 +66,25 @@ struct DialogQuery {
     state: Option<String>,
     scope: Option<String>,
     code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
 }
 
-async fn dialog(Query(q): Query<DialogQuery>) -> Response {
+async fn dialog(State(s): State<Shared>, Query(q): Query<DialogQuery>) -> Response {
     if q.client_id.as_deref() != Some(CLIENT_ID) {
-        return (StatusCode::BAD_REQUEST, "Invalid App ID").into_response();
+        return error_page("Invalid App ID");
     }
     let (Some(redirect_uri), Some(state)) = (q.redirect_uri, q.state) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "redirect_uri and state are required",
-        )
-            .into_response();
+        return error_page("redirect_uri and state are required");
     };
+    if let Err(refused) = check_authorize(
+        &s,
+        "meta",
+        &redirect_uri,
+        q.code_challenge.as_deref(),
+        q.code_challenge_method.as_deref(),
+    ) {
+        return refused;
+    }
     let scope = q.scope.unwrap_or_default();
     consent_page(
         "Facebook",
@@ -92,12 +102,12 @@ async fn dialog(Query(q): Query<DialogQuery>) -> Response {
 
 async fn consent(State(s): State<Shared>, Form(c): Form<ConsentForm>) -> Response {
     let denial = [("error", "access_denied"), ("error_reason", "user_denied")];
-    consent_answer(&c, &denial, "meta-code", |code| {
+    consent_answer(&s, "meta", &c, &denial, "meta-code", |code| {
         s.meta.lock().expect("sandbox lock").codes.insert(
             code,
             CodeGrant {
                 redirect_uri: c.redirect_uri.clone(),
-                challenge: (!c.code_challenge.is_empty()).then(|| c.code_challenge.clone()),
+                challenge: c.code_challenge.clone(),
             },
         );
     })
@@ -186,9 +196,8 @@ async fn access_token(State(s): State<Shared>, Query(q): Query<TokenQuery>) -> R
             "redirect_uri is not identical to the one used in the OAuth dialog request",
         );
     }
-    if let Some(challenge) = &code.challenge
-        && !pkce_matches(q.code_verifier.as_deref().unwrap_or(""), challenge)
-    {
+    // A missing verifier is as wrong as a mismatched one.
+    if !pkce_matches(q.code_verifier.as_deref().unwrap_or(""), &code.challenge) {
         return graph_error(StatusCode::BAD_REQUEST, 100, "Invalid code verifier");
     }
     let short = random_token("meta-st");
@@ -238,14 +247,27 @@ async fn debug_token(
     .into_response()
 }
 
+/// `appsecret_proof` as Meta defines it: HMAC-SHA256 of the access token
+/// keyed with the app secret, lowercase hex. Computed here rather than with
+/// the client's own function, so a client bug cannot agree with itself.
+fn appsecret_proof(app_secret: &str, token: &str) -> Option<String> {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(app_secret.as_bytes()).ok()?;
+    mac.update(token.as_bytes());
+    Some(
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
 /// The long-lived token behind a call, checked with its `appsecret_proof`.
 fn authorized<'a>(m: &MetaState, headers: &'a HeaderMap, proof: Option<&str>) -> Option<&'a str> {
     let token = bearer(headers)?;
     let live = m.long.get(token).is_some_and(|e| *e > Utc::now());
-    let expected = app::backend::oauth::meta::appsecret_proof(
-        &CLIENT_SECRET.to_owned().into(),
-        &token.to_owned().into(),
-    );
+    let expected = appsecret_proof(CLIENT_SECRET, token)?;
     (live && proof == Some(expected.as_str())).then_some(token)
 }
 
@@ -300,4 +322,19 @@ async fn revoke(
     m.long.remove(&token);
     m.revocations += 1;
     axum::Json(json!({ "success": true })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sandbox's own proof matches Meta's definition (RFC 4231-style
+    /// known vector), independently of the client's implementation.
+    #[test]
+    fn sandbox_appsecret_proof_is_hmac_sha256_lowercase_hex() {
+        assert_eq!(
+            appsecret_proof("key", "The quick brown fox jumps over the lazy dog").as_deref(),
+            Some("f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
+        );
+    }
 }

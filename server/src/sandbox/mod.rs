@@ -5,6 +5,12 @@
 //! Its state lives in this process's memory: run it with one web process.
 //! `GET /sandbox/_stats` counts token-endpoint calls; `POST
 //! /sandbox/_faults?platform=x&fault=…` injects failures for tests and demos.
+//! Both answer only `Authorization: Bearer <sandbox_admin_token>`: anyone
+//! else, and everyone when no admin token is configured, gets a 404.
+//!
+//! It is no open redirect: its authorize and consent steps send the browser
+//! only to this deployment's own callback URLs, and it demands PKCE S256 as
+//! the client always sends it (SECURITY 50).
 
 pub mod linkedin;
 pub mod meta;
@@ -14,13 +20,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json};
-use axum::routing::{get, post};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Json, Response};
+use axum::routing::any;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -46,17 +54,77 @@ pub enum Fault {
     SinglePage,
 }
 
-#[derive(Default)]
+/// What the sandbox must know about this deployment: where its own
+/// callbacks are (the only places the consent steps may send a browser) and
+/// the operator's token for the fault switches and counters.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    /// The origin browsers use, without a trailing slash: the callbacks are
+    /// `{public_origin}/api/v1/oauth/{platform}/callback`.
+    pub public_origin: String,
+    /// By platform slug (`x`, `linkedin`, `meta`): redirect URIs the operator
+    /// configured explicitly (`x.redirect_uri` etc.), allowed as well.
+    pub allowed_redirects: HashMap<&'static str, Vec<String>>,
+    /// `sandbox_admin_token`: without it, `_faults` and `_stats` do not exist.
+    pub admin_token: Option<SecretString>,
+}
+
 pub struct Sandbox {
     pub x: Mutex<x::XState>,
     pub linkedin: Mutex<linkedin::LinkedInState>,
     pub meta: Mutex<meta::MetaState>,
     faults: Mutex<HashMap<String, Fault>>,
+    config: SandboxConfig,
 }
 
 pub type Shared = Arc<Sandbox>;
 
 impl Sandbox {
+    pub fn new(config: SandboxConfig) -> Self {
+        Self {
+            x: Mutex::default(),
+            linkedin: Mutex::default(),
+            meta: Mutex::default(),
+            faults: Mutex::default(),
+            config,
+        }
+    }
+
+    /// Whether `uri` is one of this deployment's callbacks for `platform`:
+    /// exactly the default one, or one the operator configured. Compared as
+    /// whole strings, so another host, port, path or query is refused.
+    pub fn redirect_allowed(&self, platform: &str, uri: &str) -> bool {
+        let own = format!(
+            "{}/api/v1/oauth/{platform}/callback",
+            self.config.public_origin
+        );
+        uri == own
+            || self
+                .config
+                .allowed_redirects
+                .get(platform)
+                .is_some_and(|allowed| allowed.iter().any(|a| a == uri))
+    }
+
+    /// Whether the request carries the operator's admin bearer token. No
+    /// token configured (or an empty one) means nobody is an admin.
+    fn is_admin(&self, headers: &HeaderMap) -> bool {
+        let Some(expected) = self
+            .config
+            .admin_token
+            .as_ref()
+            .map(|t| t.expose_secret())
+            .filter(|t| !t.is_empty())
+        else {
+            return false;
+        };
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| same_secret(given.as_bytes(), expected.as_bytes()))
+    }
+
     pub fn fault(&self, platform: &str) -> Option<Fault> {
         self.faults
             .lock()
@@ -87,18 +155,37 @@ pub fn esc(s: &str) -> String {
         .collect()
 }
 
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let state: Shared = Arc::default();
+/// Compares two secrets in time independent of where they differ: both are
+/// hashed first, so the comparison sees equal-length digests only.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    use sha2::Digest;
+    let (a, b) = (sha2::Sha256::digest(a), sha2::Sha256::digest(b));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+pub fn router<S: Clone + Send + Sync + 'static>(config: SandboxConfig) -> Router<S> {
+    let state: Shared = Arc::new(Sandbox::new(config));
+    // `any`: without the admin token every method gets the same 404, so not
+    // even a 405 tells a stranger these paths exist.
     Router::new()
-        .route("/sandbox/_stats", get(stats))
-        .route("/sandbox/_faults", post(set_fault))
+        .route("/sandbox/_stats", any(stats))
+        .route("/sandbox/_faults", any(set_fault))
         .merge(x::routes())
         .merge(linkedin::routes())
         .merge(meta::routes())
         .with_state(state)
 }
 
-async fn stats(State(s): State<Shared>) -> impl IntoResponse {
+async fn stats(State(s): State<Shared>, method: Method, headers: HeaderMap) -> Response {
+    if !s.is_admin(&headers) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if method != Method::GET {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
     let x = s.x.lock().expect("sandbox lock");
     let li = s.linkedin.lock().expect("sandbox lock");
     let meta = s.meta.lock().expect("sandbox lock");
@@ -107,6 +194,7 @@ async fn stats(State(s): State<Shared>) -> impl IntoResponse {
         "linkedin": { "token_calls": li.token_calls },
         "meta": { "token_calls": meta.token_calls, "revocations": meta.revocations },
     }))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -115,13 +203,30 @@ struct FaultQuery {
     fault: Option<Fault>,
 }
 
-async fn set_fault(State(s): State<Shared>, Query(q): Query<FaultQuery>) -> impl IntoResponse {
+/// The query is parsed after the admin check: a malformed one from a
+/// stranger gets the 404 too, not a 400 that gives the path away.
+async fn set_fault(
+    State(s): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    query: Result<Query<FaultQuery>, QueryRejection>,
+) -> Response {
+    if !s.is_admin(&headers) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if method != Method::POST {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(rejection) => return rejection.into_response(),
+    };
     let mut faults = s.faults.lock().expect("sandbox lock");
     match q.fault {
         Some(f) => faults.insert(q.platform, f),
         None => faults.remove(&q.platform),
     };
-    StatusCode::NO_CONTENT
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// The sandbox's endpoints for a platform, as a provider configuration.
@@ -185,16 +290,73 @@ pub struct ConsentForm {
     pub code_challenge: String,
 }
 
+/// A 400 page for a request the sandbox refuses; nothing redirects.
+pub fn error_page(msg: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(format!(
+            "<!doctype html><title>Sandbox error</title><p>{}</p>",
+            esc(msg)
+        )),
+    )
+        .into_response()
+}
+
+/// Whether `challenge` looks like an S256 challenge: the unpadded base64url
+/// of a SHA-256 digest is exactly 43 characters.
+fn s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// What every authorize page refuses before it shows consent: a redirect
+/// anywhere but this deployment's own callback for `platform` (else the
+/// sandbox would be an open redirect on the app's origin), and a request
+/// without PKCE S256 (the client always sends it, so a request without it
+/// did not come from the client).
+pub fn check_authorize(
+    s: &Sandbox,
+    platform: &str,
+    redirect_uri: &str,
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<(), Response> {
+    if !s.redirect_allowed(platform, redirect_uri) {
+        return Err(error_page(
+            "redirect_uri is not this deployment's callback URL for this platform",
+        ));
+    }
+    if method != Some("S256") || !challenge.is_some_and(s256_challenge) {
+        return Err(error_page("PKCE with S256 is required"));
+    }
+    Ok(())
+}
+
 /// The consent page's answer: a denial goes back with the platform's own
 /// error parameters; an approval mints a code, hands it to `store` (which
 /// remembers what the code grants) and goes back with it. Both carry `state`.
+/// The form's hidden fields are the user's to edit, so the redirect and the
+/// challenge are checked again here, exactly as the authorize page did.
 pub fn consent_answer(
+    s: &Sandbox,
+    platform: &str,
     c: &ConsentForm,
     denial: &[(&str, &str)],
     code_prefix: &str,
     store: impl FnOnce(String),
-) -> axum::response::Response {
+) -> Response {
     use axum::response::Redirect;
+    if let Err(refused) = check_authorize(
+        s,
+        platform,
+        &c.redirect_uri,
+        Some(c.code_challenge.as_str()),
+        Some("S256"),
+    ) {
+        return refused;
+    }
     if c.decision != "approve" {
         let mut pairs = denial.to_vec();
         pairs.push(("state", &c.state));
@@ -210,7 +372,7 @@ pub fn consent_answer(
 }
 
 /// An RFC 6749 error body.
-pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> axum::response::Response {
+pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
         Json(json!({ "error": error, "error_description": description })),
@@ -232,8 +394,8 @@ pub fn consent_page(
     scope: &str,
     action: &str,
     fields: &[(&str, &str)],
-) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
+) -> Response {
+    use axum::http::HeaderValue;
     let hidden: String = fields
         .iter()
         .map(|(name, value)| {
@@ -258,7 +420,7 @@ pub fn consent_page(
         esc(account),
         esc(scope)
     );
-    let mut res = axum::response::Html(page).into_response();
+    let mut res = Html(page).into_response();
     res.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'"),

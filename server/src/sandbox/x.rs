@@ -1,6 +1,7 @@
-//! X's OAuth 2.0 as the sandbox plays it: PKCE S256 verified, confidential
-//! client authentication with HTTP Basic, 2-hour access tokens, single-use
-//! rotating refresh tokens, revocation that ends the grant, `GET /2/users/me`.
+//! X's OAuth 2.0 as the sandbox plays it: PKCE S256 required and verified,
+//! redirects only to this deployment's callback, confidential client
+//! authentication with HTTP Basic, 2-hour access tokens, single-use rotating
+//! refresh tokens, revocation that ends the grant, `GET /2/users/me`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use axum::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,7 +18,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ConsentForm, Fault, Shared, consent_answer, esc, oauth_error, random_token};
+use super::{
+    ConsentForm, Fault, Shared, check_authorize, consent_answer, error_page, oauth_error,
+    random_token,
+};
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-x";
 pub const CLIENT_SECRET: &str = "sandbox-x-client-secret";
@@ -65,32 +69,25 @@ struct AuthorizeQuery {
     code_challenge_method: Option<String>,
 }
 
-fn error_page(msg: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Html(format!(
-            "<!doctype html><title>Sandbox error</title><p>{}</p>",
-            esc(msg)
-        )),
-    )
-        .into_response()
-}
-
-async fn authorize(Query(q): Query<AuthorizeQuery>) -> Response {
+async fn authorize(State(s): State<Shared>, Query(q): Query<AuthorizeQuery>) -> Response {
     if q.response_type.as_deref() != Some("code") {
         return error_page("response_type must be code");
     }
     if q.client_id.as_deref() != Some(CLIENT_ID) {
         return error_page("unknown client_id");
     }
-    if q.code_challenge_method.as_deref() != Some("S256")
-        || q.code_challenge.as_deref().unwrap_or("").len() < 43
-    {
-        return error_page("PKCE with S256 is required");
-    }
     let (Some(redirect_uri), Some(state)) = (q.redirect_uri, q.state) else {
         return error_page("redirect_uri and state are required");
     };
+    if let Err(refused) = check_authorize(
+        &s,
+        "x",
+        &redirect_uri,
+        q.code_challenge.as_deref(),
+        q.code_challenge_method.as_deref(),
+    ) {
+        return refused;
+    }
     let scope = q.scope.unwrap_or_default();
     super::consent_page(
         "X",
@@ -111,7 +108,7 @@ async fn consent(State(s): State<Shared>, Form(c): Form<ConsentForm>) -> Respons
         ("error", "access_denied"),
         ("error_description", "The user denied the request."),
     ];
-    consent_answer(&c, &denial, "x-code", |code| {
+    consent_answer(&s, "x", &c, &denial, "x-code", |code| {
         s.x.lock().expect("sandbox lock").codes.insert(
             code,
             CodeGrant {

@@ -129,7 +129,8 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
         .merge(("database_url", database_url))
         .merge(("site_addr", "127.0.0.1:0"))
         .merge(("log_level", "warn"))
-        .merge(("token_keys", test_keys()));
+        .merge(("token_keys", test_keys()))
+        .merge(("sandbox_admin_token", SANDBOX_ADMIN_TOKEN));
     for (k, v) in extra {
         // Parsed like an environment variable: "3" is a number, "true" a bool.
         let value: figment::value::Value = v.parse().expect("value");
@@ -137,6 +138,10 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
     }
     Settings::from_figment(figment).expect("test settings")
 }
+
+/// The sandbox admin token every test app is configured with: `_faults` and
+/// `_stats` answer only requests carrying it.
+pub const SANDBOX_ADMIN_TOKEN: &str = "test-sandbox-admin-7c2f9e";
 
 /// A fresh keyring entry, so no test writes a development key file.
 pub fn test_keys() -> String {

@@ -23,10 +23,12 @@ fn pulseboard() -> Command {
 fn production_refuses_to_start_without_valid_keys() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
+    // An https origin, so the keys are what production refuses here.
     let out = pulseboard()
         .args(["serve"])
         .env("DATABASE_URL", &url)
         .env("PULSEBOARD_ENV", "production")
+        .env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com")
         .env("PULSEBOARD_SITE_ADDR", "127.0.0.1:0")
         .output()
         .unwrap();
@@ -50,6 +52,32 @@ fn production_refuses_to_start_without_valid_keys() {
         !err.contains("c2hvcnQta2V5LXNlY3JldA"),
         "the key itself is never printed"
     );
+}
+
+/// SECURITY 49: valid keys are not enough; production also needs https.
+#[test]
+fn production_refuses_to_start_without_an_https_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
+    for public_url in [None, Some("http://pulse.example.com")] {
+        let mut cmd = pulseboard();
+        cmd.args(["serve"])
+            .env("DATABASE_URL", &url)
+            .env("PULSEBOARD_ENV", "production")
+            .env("PULSEBOARD_SITE_ADDR", "127.0.0.1:0")
+            .env("PULSEBOARD_TOKEN_KEYS", test_keys())
+            .env_remove("PULSEBOARD_PUBLIC_URL");
+        if let Some(public_url) = public_url {
+            cmd.env("PULSEBOARD_PUBLIC_URL", public_url);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{public_url:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("PULSEBOARD_PUBLIC_URL"),
+            "{public_url:?}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -22,6 +22,7 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
             "debug,hyper=info,h2=info,rustls=info",
         )
         .env("PULSEBOARD_TOKEN_KEYS", &keys)
+        .env("PULSEBOARD_SANDBOX_ADMIN_TOKEN", SANDBOX_ADMIN_TOKEN)
         .env("SENTRY_DSN", &sentry_dsn)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
@@ -65,6 +66,7 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
     let mut secrets = vec![
         session_cookie.split('=').nth(1).unwrap().to_owned(),
         PASSWORD.to_owned(),
+        SANDBOX_ADMIN_TOKEN.to_owned(),
     ];
     let res = client
         .get(url(&format!(
@@ -111,6 +113,7 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
     assert_eq!(client.post(&refresh).send().await.unwrap().status(), 200);
     client
         .post(url("/sandbox/_faults?platform=x&fault=invalid_grant"))
+        .bearer_auth(SANDBOX_ADMIN_TOKEN)
         .send()
         .await
         .unwrap();
@@ -119,6 +122,7 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
     // A 5xx is an error event for Sentry, carrying the breadcrumbs before it.
     client
         .post(url("/sandbox/_faults?platform=x&fault=server_error"))
+        .bearer_auth(SANDBOX_ADMIN_TOKEN)
         .send()
         .await
         .unwrap();

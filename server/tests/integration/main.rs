@@ -8,6 +8,7 @@ mod jobs;
 mod keys;
 mod leaks;
 mod oauth;
+mod sandbox_guard;
 mod spans;
 mod tenancy;
 mod web;

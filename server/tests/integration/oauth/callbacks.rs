@@ -217,11 +217,7 @@ async fn token_endpoint_failures_are_classified(b: Backend) {
         ("server_error", "transient"),
         ("invalid_grant", "invalid_grant"),
     ] {
-        app.client
-            .post(app.url(&format!("/sandbox/_faults?platform=x&fault={fault}")))
-            .send()
-            .await
-            .unwrap();
+        set_fault(&app, "x", Some(fault)).await;
         let callback = consent(
             &app,
             &client,
@@ -242,11 +238,7 @@ async fn token_endpoint_failures_are_classified(b: Backend) {
             "{fault} → {class}: {last:?}"
         );
     }
-    app.client
-        .post(app.url("/sandbox/_faults?platform=x"))
-        .send()
-        .await
-        .unwrap();
+    set_fault(&app, "x", None).await;
     assert!(
         connections_of(&app).await.is_empty(),
         "no half-saved connection"

@@ -37,11 +37,15 @@ fn location(res: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// A request to the sandbox's admin paths (`_stats`, `_faults`), which
+/// answer only the configured admin token.
+pub(crate) fn as_sandbox_admin(req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    req.bearer_auth(SANDBOX_ADMIN_TOKEN)
+}
+
 /// The sandbox's counters for `platform` (`GET /sandbox/_stats`).
 async fn sandbox_stats(app: &TestApp, platform: &str) -> serde_json::Value {
-    let stats: serde_json::Value = app
-        .client
-        .get(app.url("/sandbox/_stats"))
+    let stats: serde_json::Value = as_sandbox_admin(app.client.get(app.url("/sandbox/_stats")))
         .send()
         .await
         .unwrap()
@@ -141,7 +145,10 @@ pub(crate) async fn set_fault(app: &TestApp, platform: &str, fault: Option<&str>
         Some(f) => format!("/sandbox/_faults?platform={platform}&fault={f}"),
         None => format!("/sandbox/_faults?platform={platform}"),
     };
-    let res = app.client.post(app.url(&url)).send().await.unwrap();
+    let res = as_sandbox_admin(app.client.post(app.url(&url)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
 }
 

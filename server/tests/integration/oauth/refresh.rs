@@ -90,11 +90,7 @@ async fn concurrent_refreshes_make_one_token_call_and_keep_the_chain(b: Backend)
     assert_eq!(sandbox_stats(&app, "x").await["live_refresh_tokens"], 1);
 
     // A dead grant marks the connection for reconnecting, visibly.
-    app.client
-        .post(app.url("/sandbox/_faults?platform=x&fault=invalid_grant"))
-        .send()
-        .await
-        .unwrap();
+    set_fault(&app, "x", Some("invalid_grant")).await;
     age().await.unwrap();
     let (status, body) = refresh_now(&app, &client, &business).await;
     assert_eq!(
@@ -128,11 +124,7 @@ async fn concurrent_refreshes_make_one_token_call_and_keep_the_chain(b: Backend)
     assert!(text.starts_with("Needs reconnect"), "{text}");
 
     // Reconnecting revives it; then transient trouble is not a dead grant.
-    app.client
-        .post(app.url("/sandbox/_faults?platform=x"))
-        .send()
-        .await
-        .unwrap();
+    set_fault(&app, "x", None).await;
     let callback = consent(
         &app,
         &client,
@@ -142,11 +134,7 @@ async fn concurrent_refreshes_make_one_token_call_and_keep_the_chain(b: Backend)
     .await;
     assert_eq!(finish(&client, &callback).await.0, 303);
     assert_eq!(connections_of(&app).await.remove(0).status, "connected");
-    app.client
-        .post(app.url("/sandbox/_faults?platform=x&fault=server_error"))
-        .send()
-        .await
-        .unwrap();
+    set_fault(&app, "x", Some("server_error")).await;
     age().await.unwrap();
     let (status, body) = refresh_now(&app, &client, &business).await;
     assert_eq!((status, body["error"].as_str()), (502, Some("transient")));
@@ -154,11 +142,7 @@ async fn concurrent_refreshes_make_one_token_call_and_keep_the_chain(b: Backend)
     assert_eq!(c.status, "connected", "a 5xx does not disconnect anyone");
     assert_eq!(c.last_error_class.as_deref(), Some("transient"));
     assert!(c.refresh_lease_until.is_none(), "the lease is released");
-    app.client
-        .post(app.url("/sandbox/_faults?platform=x"))
-        .send()
-        .await
-        .unwrap();
+    set_fault(&app, "x", None).await;
     app.stop().await;
 }
 
