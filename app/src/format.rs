@@ -92,6 +92,7 @@ pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> 
                 Some("expired") => "access expired",
                 Some("data_access_expired") => "data access expired after 90 days without use",
                 Some("refresh_expired") => "the yearly authorization ended",
+                Some("token_unreadable") => "its stored sign-in can no longer be read",
                 _ => "sign in to the platform again",
             }
         ),

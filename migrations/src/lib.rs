@@ -10,6 +10,7 @@ mod m20261124_000002_jobs;
 mod m20261124_000003_connections;
 mod m20261124_000004_meta;
 mod m20261124_000005_pending;
+mod m20261202_000006_drop_key_id;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_connections::Migration),
             Box::new(m20261124_000004_meta::Migration),
             Box::new(m20261124_000005_pending::Migration),
+            Box::new(m20261202_000006_drop_key_id::Migration),
         ]
     }
 }

@@ -14,6 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use uuid::Uuid;
@@ -150,7 +152,24 @@ impl Keyring {
         out
     }
 
+    /// Opens a ciphertext. A failure is never quiet: it is logged at error
+    /// level with its place (never the bytes) and counted, whatever the
+    /// caller then does with it.
     pub fn decrypt(&self, ciphertext: &[u8], place: Place<'_>) -> Result<SecretString, VaultError> {
+        self.open(ciphertext, place).inspect_err(|e| {
+            DECRYPT_FAILURES.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                table = place.table,
+                column = place.column,
+                row_id = place.row_id,
+                business_id = %place.business_id,
+                error = %e,
+                "a stored ciphertext failed to decrypt"
+            );
+        })
+    }
+
+    fn open(&self, ciphertext: &[u8], place: Place<'_>) -> Result<SecretString, VaultError> {
         let (key_id, header_len) = parse_header(ciphertext)?;
         let key = self
             .keys
@@ -180,8 +199,7 @@ impl Keyring {
 
     /// Whether `ciphertext` was made with a key other than the primary one.
     pub fn needs_rotation(&self, ciphertext: &[u8]) -> Result<bool, VaultError> {
-        let (key_id, _) = parse_header(ciphertext)?;
-        Ok(key_id != self.primary_id())
+        Ok(key_id_of(ciphertext)? != self.primary_id())
     }
 
     /// Opens with whichever key made it, seals with the primary key.
@@ -189,6 +207,28 @@ impl Keyring {
         let plain = self.decrypt(ciphertext, place)?;
         Ok(self.encrypt(plain.expose_secret(), place))
     }
+
+    /// `ciphertext` sealed with the primary key: the same bytes when it
+    /// already is, else re-encrypted. For ciphertexts kept across a write.
+    pub fn reseal(&self, ciphertext: &[u8], place: Place<'_>) -> Result<Vec<u8>, VaultError> {
+        if self.needs_rotation(ciphertext)? {
+            self.reencrypt(ciphertext, place)
+        } else {
+            Ok(ciphertext.to_vec())
+        }
+    }
+}
+
+static DECRYPT_FAILURES: AtomicU64 = AtomicU64::new(0);
+
+/// Ciphertexts that failed to decrypt since this process started.
+pub fn decrypt_failures() -> u64 {
+    DECRYPT_FAILURES.load(Ordering::Relaxed)
+}
+
+/// The id of the key that sealed `ciphertext`, read from its header.
+pub fn key_id_of(ciphertext: &[u8]) -> Result<&str, VaultError> {
+    parse_header(ciphertext).map(|(id, _)| id)
 }
 
 fn header(key_id: &str) -> Vec<u8> {
@@ -332,6 +372,25 @@ mod tests {
             after.decrypt(&ct_old, place("r1")).err(),
             Some(VaultError::UnknownKey("old".into()))
         );
+    }
+
+    #[test]
+    fn failures_are_counted_and_reseal_moves_to_the_primary_key() {
+        let old = Keyring::generate_entry("old");
+        let new = Keyring::generate_entry("new");
+        let ct = ring(&[&old]).encrypt("secret", place("r1"));
+        let both = ring(&[&new, &old]);
+        let before = decrypt_failures();
+        assert!(both.decrypt(&ct, place("r2")).is_err());
+        assert!(decrypt_failures() > before, "a failure is counted");
+        let resealed = both.reseal(&ct, place("r1")).unwrap();
+        assert_eq!(key_id_of(&resealed).unwrap(), "new");
+        assert_eq!(
+            both.reseal(&resealed, place("r1")).unwrap(),
+            resealed,
+            "already on the primary key: unchanged"
+        );
+        assert_eq!(key_id_of(&ct).unwrap(), "old");
     }
 
     #[test]

@@ -241,11 +241,17 @@ async fn rotation_covers_connection_tokens() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("connections: 1 re-encrypted"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("connections: 1 checked, 2 re-encrypted"),
+        "access and refresh token"
+    );
 
     use app::backend::entities::connections;
     let c = connections::Entity::find().one(&db).await.unwrap().unwrap();
-    assert_eq!(c.key_id, "new");
+    assert_eq!(
+        app::backend::vault::key_id_of(&c.access_token_ct).unwrap(),
+        "new"
+    );
     let id = c.id.to_string();
     let place = |column| Place {
         table: "connections",

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// A connected platform account. Token columns hold vault ciphertext only.
+/// A connected platform account. Token columns hold vault ciphertext only;
+/// each names the key that sealed it in its own header.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "connections")]
 pub struct Model {
@@ -20,8 +21,6 @@ pub struct Model {
     pub refresh_token_ct: Option<Vec<u8>>,
     /// Meta Pages: the long-lived user token, kept only to revoke the grant.
     pub grant_token_ct: Option<Vec<u8>>,
-    /// The vault key that sealed the tokens (finds rows to rotate).
-    pub key_id: String,
     pub access_expires_at: Option<DateTimeUtc>,
     pub refresh_expires_at: Option<DateTimeUtc>,
     pub data_access_expires_at: Option<DateTimeUtc>,

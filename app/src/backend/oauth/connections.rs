@@ -82,9 +82,25 @@ pub async fn upsert(
             rt.expose_secret(),
             place(&id_str, business_id, "refresh_token"),
         )),
-        (None, Some(old)) => old.refresh_token_ct.clone(),
+        // Kept, but sealed with today's primary key like everything written now.
+        (None, Some(old)) => kept(
+            vault,
+            &old.refresh_token_ct,
+            &id_str,
+            business_id,
+            "refresh_token",
+        ),
         (None, None) => None,
     };
+    let grant_ct = existing.as_ref().and_then(|old| {
+        kept(
+            vault,
+            &old.grant_token_ct,
+            &id_str,
+            business_id,
+            "grant_token",
+        )
+    });
     let row = connections::ActiveModel {
         id: Set(id),
         business_id: Set(business_id),
@@ -96,8 +112,7 @@ pub async fn upsert(
         scopes: Set(tokens.scopes.clone()),
         access_token_ct: Set(access_ct),
         refresh_token_ct: Set(refresh_ct),
-        grant_token_ct: Set(existing.as_ref().and_then(|c| c.grant_token_ct.clone())),
-        key_id: Set(vault.primary_id().to_owned()),
+        grant_token_ct: Set(grant_ct),
         access_expires_at: Set(tokens.expires_at),
         refresh_expires_at: Set(tokens
             .refresh_expires_at
@@ -123,7 +138,7 @@ pub async fn upsert(
                     connections::Column::Scopes,
                     connections::Column::AccessTokenCt,
                     connections::Column::RefreshTokenCt,
-                    connections::Column::KeyId,
+                    connections::Column::GrantTokenCt,
                     connections::Column::AccessExpiresAt,
                     connections::Column::RefreshExpiresAt,
                     connections::Column::LastRefreshedAt,
@@ -143,6 +158,21 @@ pub async fn upsert(
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal("connection vanished after upsert"))
+}
+
+/// A stored ciphertext carried over a write, resealed with the primary key.
+/// One that no longer opens is dropped (the failure is logged and counted by
+/// the vault): the answer being stored replaces what it stood for.
+fn kept(
+    vault: &Keyring,
+    ct: &Option<Vec<u8>>,
+    id: &str,
+    business_id: Uuid,
+    column: &str,
+) -> Option<Vec<u8>> {
+    vault
+        .reseal(ct.as_ref()?, place(id, business_id, column))
+        .ok()
 }
 
 /// This business's connection to an account, if it has one.

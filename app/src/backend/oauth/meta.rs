@@ -75,9 +75,13 @@ impl OAuthProvider for Meta {
     ) -> BoxFuture<'a, Result<bool, ProviderError>> {
         Box::pin(async move {
             match super::meta_pages::grant_token(vault, c) {
-                Some(token) => revoke(cfg, http, &token).await.map(|()| true),
+                Ok(Some(token)) => revoke(cfg, http, &token).await.map(|()| true),
                 // The Instagram child holds no grant: its Page revokes it.
-                None => Ok(false),
+                Ok(None) => Ok(false),
+                // Never a quiet skip: the grant stays alive at Meta, so say so.
+                Err(e) => Err(ProviderError::Invalid(format!(
+                    "cannot decrypt the grant token: {e}"
+                ))),
             }
         })
     }

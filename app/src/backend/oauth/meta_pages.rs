@@ -16,7 +16,7 @@ use super::meta::Page;
 use super::pending::{self, Pending};
 use super::tokens::TokenSet;
 use crate::backend::entities::connections;
-use crate::backend::vault::Keyring;
+use crate::backend::vault::{Keyring, VaultError};
 use crate::error::AppError;
 
 /// What a pending choice holds. Serialized only into vault ciphertext.
@@ -247,13 +247,19 @@ pub async fn connect_page(
     Ok(())
 }
 
-/// The long-lived user token a Page connection keeps for revocation.
-pub fn grant_token(vault: &Keyring, c: &connections::Model) -> Option<SecretString> {
-    let ct = c.grant_token_ct.as_ref()?;
+/// The long-lived user token a Page connection keeps for revocation: `None`
+/// when it keeps none (an Instagram child), an error when it no longer opens.
+pub fn grant_token(
+    vault: &Keyring,
+    c: &connections::Model,
+) -> Result<Option<SecretString>, VaultError> {
+    let Some(ct) = c.grant_token_ct.as_ref() else {
+        return Ok(None);
+    };
     vault
         .decrypt(
             ct,
             place_of(&c.id.to_string(), c.business_id, "grant_token"),
         )
-        .ok()
+        .map(Some)
 }

@@ -78,8 +78,16 @@ impl Providers {
 /// No redirects (a token endpoint that redirects is an attack or a
 /// misconfiguration), connect and total timeouts, TLS for real hosts.
 pub fn http_client() -> reqwest::Client {
-    http_client_with(Duration::from_secs(5), Duration::from_secs(20))
+    http_client_with(
+        Duration::from_secs(HTTP_CONNECT_TIMEOUT_SECS),
+        Duration::from_secs(HTTP_TOTAL_TIMEOUT_SECS),
+    )
 }
+
+/// The OAuth client's connect timeout.
+pub const HTTP_CONNECT_TIMEOUT_SECS: u64 = 5;
+/// The OAuth client's total timeout per request: the longest a provider call lasts.
+pub const HTTP_TOTAL_TIMEOUT_SECS: u64 = 20;
 
 /// [`http_client`] with other timeouts (tests use short ones).
 pub fn http_client_with(connect: Duration, total: Duration) -> reqwest::Client {
@@ -149,6 +157,10 @@ pub enum ProviderError {
     /// The platform answered something we cannot accept.
     #[error("unexpected answer from the platform ({0})")]
     Invalid(String),
+    /// Our stored token no longer decrypts (its key left the keyring, or the
+    /// row was tampered with): only a reconnect brings a usable one.
+    #[error("the stored {0} cannot be decrypted")]
+    Unreadable(&'static str),
 }
 
 impl ProviderError {
@@ -160,6 +172,7 @@ impl ProviderError {
             ProviderError::RateLimited { .. } => "rate_limited",
             ProviderError::Transient(_) => "transient",
             ProviderError::Invalid(_) => "invalid_response",
+            ProviderError::Unreadable(_) => "token_unreadable",
         }
     }
 }

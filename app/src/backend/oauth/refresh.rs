@@ -15,13 +15,22 @@ use uuid::Uuid;
 
 use super::connections::{audit, place_of};
 use super::{ProviderError, Providers, provider};
-use crate::backend::entities::connections;
+use crate::backend::entities::connections::{self, Model};
 use crate::backend::vault::Keyring;
 use crate::domain::ConnectionStatus;
 use crate::error::AppError;
 
 /// How long one refresh may hold the lease before others may take over.
-pub const LEASE: Duration = Duration::seconds(30);
+pub const LEASE: Duration = Duration::seconds(LEASE_SECS);
+const LEASE_SECS: i64 = 45;
+/// What a lease holder does besides its provider call: read, decrypt, write.
+const LEASE_MARGIN_SECS: i64 = 15;
+// A lease that lapsed during the provider call would let a second caller
+// spend the same single-use refresh token.
+const _: () = assert!(
+    LEASE_SECS > super::HTTP_TOTAL_TIMEOUT_SECS as i64 + LEASE_MARGIN_SECS,
+    "the refresh lease must outlive the OAuth client's total timeout plus a margin"
+);
 /// X: refresh only this close to expiry (refreshing early burns the chain).
 pub const X_BUFFER: Duration = Duration::minutes(10);
 /// LinkedIn: refresh a week before the 60-day expiry (when a refresh token exists).
@@ -162,7 +171,7 @@ pub async fn refresh(
         .rows_affected
         == 1;
     if !taken {
-        return wait_for_other(db, id, start.version).await;
+        return wait_for_other(db, &start).await;
     }
     let leased_version = start.version + 1;
     let id_str = id.to_string();
@@ -175,10 +184,16 @@ pub async fn refresh(
         place_of(&id_str, start.business_id, "refresh_token"),
     ) {
         Ok(token) => token,
-        Err(e) => {
-            // Never a guess, never a held lease: the error is the answer.
-            release(db, id, leased_version).await?;
-            return Err(AppError::internal(e).into());
+        Err(_) => {
+            // Never a guess, never a held lease: the connection needs a
+            // reconnect, and says so (the vault logged and counted it).
+            let err = ProviderError::Unreadable("refresh token");
+            let leased = Model {
+                version: leased_version,
+                ..start.clone()
+            };
+            record_failure(db, &leased, &err).await?;
+            return Err(err.into());
         }
     };
     let Some(answer) = client.refresh(cfg, &providers.http, &refresh_token) else {
@@ -195,23 +210,25 @@ pub async fn refresh(
                 tokens.access_token.expose_secret(),
                 place_of(&id_str, start.business_id, "access_token"),
             );
-            // Keep the old refresh token if the answer has none.
+            // Keep the old refresh token if the answer has none, sealed anew
+            // with the primary key like everything this write stores.
+            let place = place_of(&id_str, start.business_id, "refresh_token");
             let refresh_ct = match &tokens.refresh_token {
-                Some(rt) => vault.encrypt(
-                    rt.expose_secret(),
-                    place_of(&id_str, start.business_id, "refresh_token"),
-                ),
-                None => refresh_ct.clone(),
+                Some(rt) => vault.encrypt(rt.expose_secret(), place),
+                // Unchanged bytes when already on the primary key.
+                None => vault
+                    .reseal(refresh_ct, place)
+                    .unwrap_or_else(|_| vault.encrypt(refresh_token.expose_secret(), place)),
             };
             let now = Utc::now();
-            // Tokens, expiry, version and lease in one statement.
-            healthy(connections::Entity::update_many())
+            // Tokens, expiry, version and lease in one statement, only while
+            // this caller still holds the lease it took.
+            let stored = healthy(connections::Entity::update_many())
                 .col_expr(connections::Column::AccessTokenCt, Expr::value(access_ct))
                 .col_expr(
                     connections::Column::RefreshTokenCt,
                     Expr::value(Some(refresh_ct)),
                 )
-                .col_expr(connections::Column::KeyId, Expr::value(vault.primary_id()))
                 .col_expr(
                     connections::Column::AccessExpiresAt,
                     Expr::value(tokens.expires_at),
@@ -229,7 +246,18 @@ pub async fn refresh(
                 .filter(connections::Column::Id.eq(id))
                 .filter(connections::Column::Version.eq(leased_version))
                 .exec(db)
-                .await?;
+                .await?
+                .rows_affected;
+            if stored != 1 {
+                // The row moved on under us (the lease lapsed and another
+                // caller took it, or a reconnect replaced the tokens): what
+                // the platform just issued was not stored. Not a success.
+                tracing::error!(connection_id = %id, platform = platform.slug(), "refreshed tokens could not be stored: the lease was lost");
+                return Err(ProviderError::Transient(
+                    "the refresh lease was lost before its tokens were stored".into(),
+                )
+                .into());
+            }
             tracing::info!(connection_id = %id, platform = platform.slug(), "tokens refreshed");
             Ok(Refreshed::Refreshed {
                 version: leased_version + 1,
@@ -239,9 +267,10 @@ pub async fn refresh(
             // A lost race is not a dead grant: re-read before judging.
             let current = load(db, id).await?;
             if current.version != leased_version {
-                return Ok(Refreshed::Joined {
-                    version: current.version,
-                });
+                return match outcome_since(&start, &current) {
+                    Some(outcome) => outcome,
+                    None => Err(err.into()),
+                };
             }
             record_failure(db, &current, &err).await?;
             Err(err.into())
@@ -278,7 +307,11 @@ async fn check(
     client: &dyn provider::OAuthProvider,
     c: &connections::Model,
 ) -> Result<Refreshed, RefreshError> {
-    let token = super::connections::access_token(vault, c)?;
+    let Ok(token) = super::connections::access_token(vault, c) else {
+        let err = ProviderError::Unreadable("access token");
+        record_failure(db, c, &err).await?;
+        return Err(err.into());
+    };
     let Some(verdict) = client.check(cfg, &providers.http, &token) else {
         return Err(RefreshError::Unsupported(
             "this connection cannot be refreshed: reconnect before it expires",
@@ -328,15 +361,15 @@ async fn release(db: &impl ConnectionTrait, id: Uuid, version: i32) -> Result<()
     Ok(())
 }
 
-/// Someone else holds (or just used) the lease: wait for it, then use their result.
+/// Someone else holds (or just used) the lease: wait for it, then report
+/// what its holder got — its tokens, or its failure.
 async fn wait_for_other(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    seen: i32,
+    start: &Model,
 ) -> Result<Refreshed, RefreshError> {
     let deadline = Utc::now() + LEASE + Duration::seconds(5);
     loop {
-        let row = load(db, id).await?;
+        let row = load(db, start.id).await?;
         let leased = row.refresh_lease_until.is_some_and(|t| t > Utc::now());
         // A lease that lapsed without being cleared: its holder died mid-refresh.
         // Nothing was refreshed; say so, and let the caller (a job) retry.
@@ -345,25 +378,11 @@ async fn wait_for_other(
                 "an interrupted refresh left its lease; retry".into(),
             )));
         }
-        if !leased && row.version > seen {
-            let why = row
-                .last_error_class
-                .clone()
-                .unwrap_or_else(|| "refresh failed".into());
-            return match ConnectionStatus::parse(&row.status) {
-                Some(ConnectionStatus::Connected) => Ok(Refreshed::Joined {
-                    version: row.version,
-                }),
-                Some(ConnectionStatus::RateLimited) => {
-                    Err(RefreshError::Concurrent(ProviderError::RateLimited {
-                        until: row.rate_limited_until.unwrap_or_else(Utc::now),
-                    }))
-                }
-                Some(ConnectionStatus::MissingPermission) => Err(RefreshError::Concurrent(
-                    ProviderError::MissingPermission(why),
-                )),
-                _ => Err(RefreshError::Concurrent(ProviderError::NeedsReauth(why))),
-            };
+        if !leased
+            && row.version > start.version
+            && let Some(outcome) = outcome_since(start, &row)
+        {
+            return outcome;
         }
         if Utc::now() > deadline {
             return Err(RefreshError::Provider(ProviderError::Transient(
@@ -374,6 +393,37 @@ async fn wait_for_other(
     }
 }
 
+/// What happened to a connection between two readings of it: new tokens
+/// (`Joined`), or the failure its refresher recorded. `None` when neither is
+/// visible yet.
+fn outcome_since(before: &Model, now: &Model) -> Option<Result<Refreshed, RefreshError>> {
+    let refreshed = now.last_refreshed_at > before.last_refreshed_at;
+    let failed = now.last_error_at > before.last_error_at;
+    if refreshed && !(failed && now.last_error_at > now.last_refreshed_at) {
+        return Some(Ok(Refreshed::Joined {
+            version: now.version,
+        }));
+    }
+    if !failed {
+        return None;
+    }
+    let why = now
+        .last_error_class
+        .clone()
+        .unwrap_or_else(|| "refresh failed".into());
+    let err = match now.last_error_class.as_deref() {
+        Some("rate_limited") => ProviderError::RateLimited {
+            until: now.rate_limited_until.unwrap_or_else(Utc::now),
+        },
+        Some("transient") => ProviderError::Transient(why),
+        Some("invalid_response") => ProviderError::Invalid(why),
+        Some("missing_permission") => ProviderError::MissingPermission(why),
+        Some("token_unreadable") => ProviderError::Unreadable("refresh token"),
+        _ => ProviderError::NeedsReauth(why),
+    };
+    Some(Err(RefreshError::Concurrent(err)))
+}
+
 /// Stores the failure's consequence and releases the lease.
 async fn record_failure(
     db: &impl ConnectionTrait,
@@ -382,7 +432,9 @@ async fn record_failure(
 ) -> Result<(), RefreshError> {
     let now = Utc::now();
     let (status, until) = match err {
-        ProviderError::NeedsReauth(_) => (ConnectionStatus::NeedsReconnect, None),
+        ProviderError::NeedsReauth(_) | ProviderError::Unreadable(_) => {
+            (ConnectionStatus::NeedsReconnect, None)
+        }
         ProviderError::MissingPermission(_) => (ConnectionStatus::MissingPermission, None),
         ProviderError::RateLimited { until } => (ConnectionStatus::RateLimited, Some(*until)),
         ProviderError::Transient(_) | ProviderError::Invalid(_) => (

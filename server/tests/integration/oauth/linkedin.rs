@@ -12,7 +12,7 @@ on_both_databases!(
 
 /// Authorize → sandbox consent (granting `scope`, or what was asked) →
 /// callback; returns where the callback sent the browser.
-async fn connect_linkedin(
+pub(super) async fn connect_linkedin(
     app: &TestApp,
     client: &reqwest::Client,
     business: &str,

@@ -7,7 +7,57 @@ on_both_databases!(
     meta_connects_a_chosen_page_with_its_instagram_account,
     a_single_page_is_connected_without_the_picker,
     meta_warns_at_14_and_3_days_then_needs_a_reconnect,
+    an_unreadable_grant_token_is_never_a_quiet_success,
 );
+
+/// SECURITY.md E27 for the grant token: disconnect cannot revoke a grant it
+/// cannot read, and says so instead of claiming it did.
+async fn an_unreadable_grant_token_is_never_a_quiet_success(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    set_fault(&app, "meta", Some("single_page")).await;
+    let callback = meta_consent(&app, &client, &business, "approve").await;
+    finish(&client, &callback).await;
+    let page = connections_of(&app)
+        .await
+        .into_iter()
+        .find(|c| c.platform == "facebook")
+        .unwrap();
+    let mut tampered = page.grant_token_ct.clone().unwrap();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::GrantTokenCt,
+            Expr::value(Some(tampered)),
+        )
+        .filter(connections::Column::Id.eq(page.id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let failures = app::backend::vault::decrypt_failures();
+    let res = client
+        .delete(app.url(&format!(
+            "/api/v1/oauth/meta/disconnect?business_id={business}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["disconnected"], 2, "{body}");
+    assert_eq!(
+        body["revoked_at_platform"], false,
+        "not claimed: the grant could not be read"
+    );
+    assert_eq!(sandbox_stats(&app, "meta").await["revocations"], 0);
+    assert!(
+        app::backend::vault::decrypt_failures() > failures,
+        "counted"
+    );
+    app.stop().await;
+}
 
 async fn meta_warns_at_14_and_3_days_then_needs_a_reconnect(b: Backend) {
     use app::backend::oauth::expiry::{Upkeep, upkeep};
@@ -196,7 +246,7 @@ async fn a_single_page_is_connected_without_the_picker(b: Backend) {
     app.stop().await;
 }
 
-async fn meta_consent(
+pub(super) async fn meta_consent(
     app: &TestApp,
     client: &reqwest::Client,
     business: &str,

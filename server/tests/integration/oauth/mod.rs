@@ -16,6 +16,8 @@ mod linkedin;
 mod linking;
 mod meta;
 mod refresh;
+mod refresh_outcomes;
+mod rotation;
 
 on_both_databases!(
     connecting_x_stores_only_ciphertext_and_reconnect_updates,

@@ -311,8 +311,10 @@ async fn a_rate_limited_refresh_job_comes_back_at_retry_after(b: Backend) {
 
 on_both_databases!(a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback);
 
-/// SECURITY.md E27: a tampered token is an internal error with a reference
-/// (logged at error level, so it reaches Sentry); nothing is sent anywhere.
+/// SECURITY.md E27: a tampered token is never a fallback and never quiet:
+/// no token request with a guessed value, the failure is counted (and
+/// logged at error level by the vault), and the connection says it needs a
+/// reconnect instead of looking healthy.
 async fn a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback(b: Backend) {
     let Some(app) = spawn_app(b).await else {
         return;
@@ -338,10 +340,11 @@ async fn a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback(b: Back
         .await
         .unwrap();
     let calls = token_calls(&app).await;
+    let failures = app::backend::vault::decrypt_failures();
     let (status, body) = refresh_now(&app, &client, &business).await;
-    assert_eq!(status, 500, "{body}");
-    assert!(
-        body["reference"].is_string() || body.to_string().contains("reference"),
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("token_unreadable")),
         "{body}"
     );
     assert_eq!(
@@ -349,8 +352,25 @@ async fn a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback(b: Back
         calls,
         "no token request with a guessed value"
     );
+    assert!(
+        app::backend::vault::decrypt_failures() > failures,
+        "counted"
+    );
     let c = connections_of(&app).await.remove(0);
-    assert_eq!(c.status, "connected", "not silently marked anything");
+    assert_eq!(c.status, "needs_reconnect", "never shown as healthy");
+    assert_eq!(c.last_error_class.as_deref(), Some("token_unreadable"));
     assert!(c.refresh_lease_until.is_none(), "the lease was released");
+    let list = app
+        .call_as(
+            &client,
+            "connections/list",
+            &[("business_id", business.as_str())],
+        )
+        .await;
+    assert!(
+        list.body.to_string().contains("Needs reconnect"),
+        "the user is told: {:?}",
+        list.body
+    );
     app.stop().await;
 }
