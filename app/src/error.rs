@@ -56,6 +56,7 @@ impl AppError {
             AppError::Unauthorized | AppError::BadCredentials => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
+            AppError::Invalid { field, .. } if field == "request" => 400,
             AppError::Invalid { .. } => 422,
             AppError::Conflict(_) => 409,
             AppError::RateLimited { .. } => 429,
@@ -68,7 +69,42 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server these mean the request's arguments did not
+            // decode: the caller's mistake (400), named by field, without
+            // the decoder's internals.
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::Deserialization(detail)
+                if cfg!(feature = "ssr") =>
+            {
+                malformed(&detail)
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// A request whose arguments could not be decoded, named by the field the
+/// decoder complained about (serde's ``missing field `x` ``, ``duplicate
+/// field `x` ``), if any. Other quoted text (a bad value) is never echoed.
+pub fn malformed(detail: &str) -> AppError {
+    let field = detail
+        .split_once("field `")
+        .and_then(|(_, rest)| rest.split('`').next())
+        .filter(|f| {
+            !f.is_empty()
+                && f.len() <= 64
+                && f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .map(str::to_owned);
+    match field {
+        Some(field) => AppError::Invalid {
+            message: format!("The request has a missing or invalid {field}."),
+            field,
+        },
+        None => AppError::Invalid {
+            field: "request".into(),
+            message: "The request could not be read.".into(),
+        },
     }
 }
 
@@ -119,6 +155,20 @@ mod tests {
         let msg = AppError::BadCredentials.to_string().to_lowercase();
         assert!(msg.contains("email or password"));
         assert!(!msg.contains("not found") && !msg.contains("no account"));
+    }
+
+    #[test]
+    fn undecodable_arguments_name_the_field_without_decoder_internals() {
+        let e = malformed("missing field `business_id`");
+        assert!(e.field_message("business_id").is_some());
+        assert!(!e.to_string().contains("missing field `"));
+        let e = malformed("invalid character: expected an optional prefix of `urn:uuid:`");
+        assert_eq!(
+            e.status(),
+            400,
+            "no usable field name: the request as a whole"
+        );
+        assert_eq!(e.to_string(), "The request could not be read.");
     }
 
     #[test]

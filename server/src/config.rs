@@ -37,6 +37,7 @@ pub struct Settings {
     pub site_root: String,
     /// The origin browsers use to reach Pulseboard, e.g. `https://pulse.example.com`.
     /// Decides cookie `Secure`, HSTS and the CSRF origin check. Defaults to `http://{site_addr}`.
+    #[serde(default, deserialize_with = "text::optional")]
     pub public_url: Option<String>,
     pub log_format: LogFormat,
     /// A tracing `EnvFilter` directive; `RUST_LOG` wins when set.
@@ -52,7 +53,12 @@ pub struct Settings {
     pub refresh_sweep_schedule: String,
     /// How long shutdown waits for in-flight requests and jobs.
     pub shutdown_grace_seconds: u64,
+    /// A request that has not been answered after this long gets 408.
+    pub request_timeout_seconds: u64,
+    /// A client that sends its body slower than this (in total) is cut off.
+    pub request_body_timeout_seconds: u64,
     /// The token keyring, `id:base64,…`, newest first (`pulseboard keys generate`).
+    #[serde(default, deserialize_with = "text::optional_secret")]
     pub token_keys: Option<SecretString>,
     /// Development only: where a generated keyring is kept when `token_keys` is unset.
     pub token_keys_file: String,
@@ -63,6 +69,7 @@ pub struct Settings {
     /// Meta app registration (Facebook Login); `META_APP_ID`, `META_APP_SECRET`, `META_REDIRECT_URI` also work.
     pub meta: PlatformSettings,
     /// Error reports go here when set (`SENTRY_DSN` also works). Scrubbed of secrets.
+    #[serde(default, deserialize_with = "text::optional_secret")]
     pub sentry_dsn: Option<SecretString>,
     /// Share of error events sent to Sentry, 0.0–1.0.
     pub sentry_sample_rate: f32,
@@ -76,13 +83,23 @@ pub struct Settings {
 
 /// One platform's app credentials and endpoints. Endpoints default to the
 /// real platform; only the sandbox or a test changes them.
+///
+/// Identifiers are read as text whatever they look like: a Meta app id is
+/// all digits (`1029384756102938`), which the environment and TOML sources
+/// would otherwise hand over as a number.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PlatformSettings {
+    #[serde(default, deserialize_with = "text::optional")]
     pub client_id: Option<String>,
+    #[serde(default, deserialize_with = "text::optional_secret")]
     pub client_secret: Option<SecretString>,
+    #[serde(default, deserialize_with = "text::optional")]
     pub redirect_uri: Option<String>,
+    #[serde(deserialize_with = "text::required")]
     pub auth_url: String,
+    #[serde(deserialize_with = "text::required")]
     pub token_url: String,
+    #[serde(deserialize_with = "text::required")]
     pub api_url: String,
 }
 
@@ -102,6 +119,8 @@ struct Defaults {
     housekeeping_schedule: &'static str,
     refresh_sweep_schedule: &'static str,
     shutdown_grace_seconds: u64,
+    request_timeout_seconds: u64,
+    request_body_timeout_seconds: u64,
     token_keys_file: &'static str,
     x: PlatformDefaults,
     linkedin: PlatformDefaults,
@@ -130,6 +149,8 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
     housekeeping_schedule: "0 */5 * * * *",
     refresh_sweep_schedule: "30 * * * * *",
     shutdown_grace_seconds: 20,
+    request_timeout_seconds: 30,
+    request_body_timeout_seconds: 10,
     token_keys_file: "data/token-keys",
     x: PlatformDefaults {
         auth_url: "https://x.com/i/oauth2/authorize",
@@ -271,11 +292,33 @@ impl Settings {
                 "PULSEBOARD_PUBLIC_URL must be set to the https:// origin users reach in production (e.g. https://pulse.example.com)"
             );
         }
+        // Tokens and client secrets travel to these endpoints: outside
+        // development, never in clear text.
+        if self.env == Environment::Production {
+            for (name, p) in [
+                ("x", &self.x),
+                ("linkedin", &self.linkedin),
+                ("meta", &self.meta),
+            ] {
+                for (field, url) in [
+                    ("auth_url", &p.auth_url),
+                    ("token_url", &p.token_url),
+                    ("api_url", &p.api_url),
+                ] {
+                    if !url.starts_with("https://") {
+                        anyhow::bail!("{name}.{field} must be an https:// URL in production");
+                    }
+                }
+            }
+        }
         if self.session_idle_minutes <= 0 || self.session_absolute_minutes <= 0 {
             anyhow::bail!("session lifetimes must be positive");
         }
         if !(0.0..=1.0).contains(&self.sentry_sample_rate) {
             anyhow::bail!("sentry_sample_rate must be between 0.0 and 1.0");
+        }
+        if self.request_timeout_seconds == 0 || self.request_body_timeout_seconds == 0 {
+            anyhow::bail!("request timeouts must be at least 1 second");
         }
         if self.worker_concurrency == 0 {
             anyhow::bail!("worker_concurrency must be at least 1");
@@ -298,6 +341,87 @@ impl Settings {
 
     pub fn is_postgres(&self) -> bool {
         self.database_url.expose_secret().starts_with("postgres")
+    }
+}
+
+/// Deserializers that read any scalar as its text. figment parses
+/// environment values (`"1029384756102938"` becomes an unsigned integer) and
+/// TOML has numbers of its own; identifiers must stay exactly as written.
+mod text {
+    use std::fmt;
+
+    use secrecy::SecretString;
+    use serde::Deserializer;
+    use serde::de::{self, Visitor};
+
+    struct Text;
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("text")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
+            // Its digits are already lost: refuse rather than store a rounded id.
+            Err(E::custom(
+                "a number with a fraction or exponent; quote the value",
+            ))
+        }
+    }
+
+    struct OptionalText;
+
+    impl<'de> Visitor<'de> for OptionalText {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("text")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            required(d).map(Some)
+        }
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        d.deserialize_any(Text)
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_option(OptionalText)
+    }
+
+    pub fn optional_secret<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SecretString>, D::Error> {
+        Ok(optional(d)?.map(SecretString::from))
     }
 }
 
@@ -428,6 +552,7 @@ mod tests {
             );
             assert!(!format!("{s:?}").contains("shh-secret"));
             assert!(s.sandbox_enabled(), "development");
+            jail.set_env("PULSEBOARD_X__API_URL", "https://api.x.com");
             jail.set_env("PULSEBOARD_ENV", "production");
             jail.set_env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com");
             let s =
@@ -463,6 +588,76 @@ mod tests {
         });
     }
 
+    /// Real app ids: Meta's are all digits, X's base64-like, LinkedIn's
+    /// lower-case alphanumerics. Each source hands digits over as a number.
+    #[test]
+    fn realistic_credentials_load_from_every_source() {
+        let load = || Settings::from_figment(Settings::figment(Path::new("Leptos.toml")).unwrap());
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("META_APP_ID", "1029384756102938");
+            jail.set_env("META_APP_SECRET", "90210900210");
+            jail.set_env("TWITTER_CLIENT_ID", "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ");
+            jail.set_env("LINKEDIN_CLIENT_ID", "86rrmt1bcgeezj");
+            let s = load().unwrap();
+            assert_eq!(s.meta.client_id.as_deref(), Some("1029384756102938"));
+            assert_eq!(
+                s.meta.client_secret.as_ref().unwrap().expose_secret(),
+                "90210900210"
+            );
+            assert_eq!(
+                s.x.client_id.as_deref(),
+                Some("M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ")
+            );
+            assert_eq!(s.linkedin.client_id.as_deref(), Some("86rrmt1bcgeezj"));
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("PULSEBOARD_META__CLIENT_ID", "1029384756102938");
+            jail.set_env("PULSEBOARD_LINKEDIN__CLIENT_ID", "7712345678");
+            jail.set_env("PULSEBOARD_TOKEN_KEYS", "1234");
+            let s = load().unwrap();
+            assert_eq!(s.meta.client_id.as_deref(), Some("1029384756102938"));
+            assert_eq!(s.linkedin.client_id.as_deref(), Some("7712345678"));
+            assert_eq!(s.token_keys.as_ref().unwrap().expose_secret(), "1234");
+            Ok(())
+        });
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "Leptos.toml",
+                r#"
+                [pulseboard.meta]
+                client_id = 1029384756102938
+                client_secret = 4242
+                [pulseboard.x]
+                client_id = "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ"
+                "#,
+            )?;
+            let s = load().unwrap();
+            assert_eq!(s.meta.client_id.as_deref(), Some("1029384756102938"));
+            assert_eq!(
+                s.meta.client_secret.as_ref().unwrap().expose_secret(),
+                "4242"
+            );
+            Ok(())
+        });
+        // `.env` is read by `Settings::load` into the environment.
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                ".env",
+                "META_APP_ID=1029384756102938\nLINKEDIN_CLIENT_ID=7712345678\n",
+            )?;
+            jail.set_env("PULSEBOARD_CONFIG", "missing.toml");
+            let s = Settings::load().unwrap();
+            assert_eq!(s.meta.client_id.as_deref(), Some("1029384756102938"));
+            assert_eq!(s.linkedin.client_id.as_deref(), Some("7712345678"));
+            Ok(())
+        });
+    }
+
     #[test]
     fn sandbox_admin_token_is_read_and_never_printed() {
         Jail::expect_with(|jail| {
@@ -478,6 +673,40 @@ mod tests {
                 Some("adm-9f8e7d-secret")
             );
             assert!(!format!("{s:?}").contains("adm-9f8e7d-secret"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_plain_http_platform_endpoints() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("PULSEBOARD_ENV", "production");
+            jail.set_env("PULSEBOARD_PUBLIC_URL", "https://pulse.example.com");
+            jail.set_env("PULSEBOARD_X__TOKEN_URL", "http://api.x.com/2/oauth2/token");
+            let err = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap())
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("x.token_url must be an https://"),
+                "{err}"
+            );
+            jail.set_env("PULSEBOARD_ENV", "development");
+            assert!(
+                Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).is_ok(),
+                "development may talk to a local stand-in"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_id_whose_digits_were_rounded_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("META_APP_ID", "1.5e3");
+            let err = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap())
+                .unwrap_err();
+            assert!(err.to_string().contains("quote the value"), "{err}");
             Ok(())
         });
     }

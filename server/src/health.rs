@@ -7,6 +7,8 @@ use axum::response::IntoResponse;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The process is up and serving.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "`{status: ok}`")))]
 pub async fn healthz() -> impl IntoResponse {
@@ -19,7 +21,12 @@ pub async fn healthz() -> impl IntoResponse {
     (status = 503, description = "`{status: unavailable, reason}`: database unreachable or migrations pending"),
 ))]
 pub async fn readyz(State(db): State<DatabaseConnection>) -> impl IntoResponse {
-    match crate::db::readiness(&db).await {
+    // A probe must answer within its own deadline, not the pool's 10 s
+    // acquire timeout: an unreachable database is "not ready", quickly.
+    let answer = tokio::time::timeout(PROBE_TIMEOUT, crate::db::readiness(&db))
+        .await
+        .unwrap_or_else(|_| Err("the database did not answer within 1 s".into()));
+    match answer {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,6 +3,7 @@
 //! real application from here.
 
 pub mod api_docs;
+pub mod bad_input;
 pub mod cli;
 pub mod config;
 pub mod db;

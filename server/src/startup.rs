@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::backend::AppState;
 use app::backend::limits::RateLimits;
@@ -22,6 +23,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::{Environment, PlatformSettings, Settings};
@@ -117,12 +119,26 @@ impl Application {
         if let (Some(listener), Some(router)) = (self.listener, self.router) {
             tracing::info!(addr = %listener.local_addr()?, "listening");
             let token = shutdown.clone();
-            axum::serve(
+            let serve = axum::serve(
                 listener,
                 router.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(async move { token.cancelled().await })
-            .await?;
+            .into_future();
+            tokio::pin!(serve);
+            // Draining gets the grace period and no more, whatever clients do.
+            let grace = Duration::from_secs(self.settings.shutdown_grace_seconds);
+            tokio::select! {
+                served = &mut serve => served?,
+                () = shutdown.cancelled() => match tokio::time::timeout(grace, &mut serve).await {
+                    Ok(served) => served?,
+                    Err(_) => tracing::warn!(
+                        grace_seconds = grace.as_secs(),
+                        "connections still open after the shutdown grace; closing them"
+                    ),
+                },
+            }
+            tracing::info!("web server stopped");
         } else {
             shutdown.cancelled().await;
         }
@@ -209,6 +225,15 @@ pub fn router(
             AppState,
             _,
         >(context, shell))
+        .layer(from_fn(crate::bad_input::server_fn_status))
+        // A stalled client can hold neither a worker task nor shutdown.
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            settings.request_body_timeout_seconds,
+        )))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(settings.request_timeout_seconds),
+        ))
         .layer(from_fn_with_state(sec.clone(), security::csrf_guard))
         .layer(from_fn_with_state(sec, security::security_headers))
         .layer(

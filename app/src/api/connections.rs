@@ -49,7 +49,7 @@ pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
-        businesses::get(&state.db, user.id, business_id).await?;
+        businesses::require_manager(&state.db, user.id, business_id).await?;
         let platform = Platform::parse(&platform).ok_or(AppError::NotFound)?;
         connections::disconnect(
             &state.db,
@@ -113,7 +113,7 @@ pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid,
             &user.session_id,
         )
         .await?;
-        businesses::get(&state.db, user.id, business).await?;
+        businesses::require_manager(&state.db, user.id, business).await?;
         meta_pages::choose(
             &state.db,
             &state.vault,
@@ -188,7 +188,7 @@ pub async fn decide_link(
             &user.session_id,
         )
         .await?;
-        businesses::get(&state.db, user.id, business_id).await?;
+        businesses::require_manager(&state.db, user.id, business_id).await?;
         let (business_id, platform) = pending::decide_account(
             &state.db,
             &state.vault,

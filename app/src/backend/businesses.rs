@@ -118,8 +118,10 @@ pub async fn create(
     Ok(view(business, Role::Owner.as_str()))
 }
 
-/// Membership with at least `admin` rights, or the reason there is none.
-async fn require_manager(
+/// Membership with at least `admin` rights, or the reason there is none:
+/// NotFound for a stranger (existence is not revealed), Forbidden for a
+/// viewer. Every unsafe action on a business goes through here.
+pub async fn require_manager(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     business_id: Uuid,

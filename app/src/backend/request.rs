@@ -31,7 +31,7 @@ pub struct CurrentUser {
 
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
     let state = state()?;
-    let Some(token) = sessions::token_from_headers(&parts()?.headers) else {
+    let Some(token) = sessions::token_from_headers(&parts()?.headers, &state.sessions) else {
         return Ok(None);
     };
     Ok(sessions::resolve(&state.db, &token, &state.sessions)
@@ -48,7 +48,10 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
 
 /// The session token the browser sent, if any (to delete it at login/logout).
 pub fn presented_token() -> Result<Option<SessionToken>, AppError> {
-    Ok(sessions::token_from_headers(&parts()?.headers))
+    Ok(sessions::token_from_headers(
+        &parts()?.headers,
+        &state()?.sessions,
+    ))
 }
 
 /// The peer address. Pulseboard does not trust X-Forwarded-For: put it behind

@@ -19,6 +19,10 @@ use super::entities::sessions;
 use crate::error::AppError;
 
 pub const COOKIE_NAME: &str = "pulseboard_session";
+/// The name under https. Browsers accept a `__Host-` cookie only when it is
+/// Secure, host-only and `Path=/`, so a sibling subdomain or a plain-http
+/// page can neither plant nor shadow the session.
+pub const SECURE_COOKIE_NAME: &str = "__Host-pulseboard_session";
 
 /// Session lifetimes and cookie attributes, from settings.
 #[derive(Debug, Clone)]
@@ -61,7 +65,8 @@ impl SessionToken {
     pub fn set_cookie(&self, cfg: &SessionConfig) -> String {
         let secure = if cfg.secure_cookie { "; Secure" } else { "" };
         format!(
-            "{COOKIE_NAME}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            cfg.cookie_name(),
             self.0,
             cfg.absolute.num_seconds()
         )
@@ -76,22 +81,39 @@ impl std::fmt::Debug for SessionToken {
 
 pub fn clear_cookie(cfg: &SessionConfig) -> String {
     let secure = if cfg.secure_cookie { "; Secure" } else { "" };
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        cfg.cookie_name()
+    )
+}
+
+impl SessionConfig {
+    /// The session cookie's name: `__Host-` prefixed under https.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookie {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        }
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The session cookie's value from a `Cookie` header, if present.
-pub fn token_from_headers(headers: &http::HeaderMap) -> Option<SessionToken> {
+/// The session cookie's value from a `Cookie` header, if present. Only the
+/// name this deployment sets counts: under https an unprefixed cookie (which
+/// anyone on a sibling host could have planted) is ignored.
+pub fn token_from_headers(headers: &http::HeaderMap, cfg: &SessionConfig) -> Option<SessionToken> {
+    let name = cfg.cookie_name();
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .find(|(n, value)| *n == name && !value.is_empty())
         .map(|(_, value)| SessionToken::from_cookie(value))
 }
 
@@ -214,7 +236,13 @@ mod tests {
         assert!(c.starts_with("pulseboard_session=abc; Path=/; HttpOnly; SameSite=Lax"));
         assert!(!c.contains("Secure"));
         cfg.secure_cookie = true;
-        assert!(token.set_cookie(&cfg).ends_with("; Secure"));
+        let secure = token.set_cookie(&cfg);
+        assert!(
+            secure.starts_with("__Host-pulseboard_session=abc; Path=/;"),
+            "{secure}"
+        );
+        assert!(secure.ends_with("; Secure") && !secure.contains("Domain"));
+        assert!(clear_cookie(&cfg).starts_with("__Host-pulseboard_session=;"));
         assert!(clear_cookie(&cfg).contains("Max-Age=0"));
     }
 
@@ -238,8 +266,24 @@ mod tests {
             http::header::COOKIE,
             "a=1; pulseboard_session=tok; b=2".parse().unwrap(),
         );
-        assert_eq!(token_from_headers(&h).unwrap().0, "tok");
+        let plain = SessionConfig::default();
+        assert_eq!(token_from_headers(&h, &plain).unwrap().0, "tok");
+        let https = SessionConfig {
+            secure_cookie: true,
+            ..SessionConfig::default()
+        };
+        assert!(
+            token_from_headers(&h, &https).is_none(),
+            "under https an unprefixed cookie is not the session"
+        );
+        h.insert(
+            http::header::COOKIE,
+            "pulseboard_session=x; __Host-pulseboard_session=tok"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(token_from_headers(&h, &https).unwrap().0, "tok");
         h.insert(http::header::COOKIE, "pulseboard_session=".parse().unwrap());
-        assert!(token_from_headers(&h).is_none());
+        assert!(token_from_headers(&h, &plain).is_none());
     }
 }

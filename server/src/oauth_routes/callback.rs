@@ -74,7 +74,8 @@ async fn callback_inner(
         Ok(Err(r)) => return rejected(r),
         Err(e) => return page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    if businesses::get(&app.db, txn.user_id, txn.business_id)
+    // Still a manager of the business (a role can change during consent).
+    if businesses::require_manager(&app.db, txn.user_id, txn.business_id)
         .await
         .is_err()
     {

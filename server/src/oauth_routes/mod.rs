@@ -15,11 +15,13 @@ use app::domain::Platform;
 use app::error::AppError;
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use chrono::Utc;
+
+use crate::bad_input::Params;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -79,19 +81,36 @@ async fn member(
     headers: &HeaderMap,
     business_id: Uuid,
 ) -> Result<ActiveSession, Response> {
-    let user = match session(app, headers).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Err(error_json(AppError::Unauthorized)),
-        Err(e) => return Err(error_json(e)),
-    };
+    let user = signed_in(app, headers).await?;
     businesses::get(&app.db, user.user_id, business_id)
         .await
         .map_err(error_json)?;
     Ok(user)
 }
 
+/// A signed-in owner or admin of the business: what every unsafe route needs.
+async fn manager(
+    app: &AppState,
+    headers: &HeaderMap,
+    business_id: Uuid,
+) -> Result<ActiveSession, Response> {
+    let user = signed_in(app, headers).await?;
+    businesses::require_manager(&app.db, user.user_id, business_id)
+        .await
+        .map_err(error_json)?;
+    Ok(user)
+}
+
+async fn signed_in(app: &AppState, headers: &HeaderMap) -> Result<ActiveSession, Response> {
+    match session(app, headers).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(error_json(AppError::Unauthorized)),
+        Err(e) => Err(error_json(e)),
+    }
+}
+
 async fn session(app: &AppState, headers: &HeaderMap) -> Result<Option<ActiveSession>, AppError> {
-    match sessions::token_from_headers(headers) {
+    match sessions::token_from_headers(headers, &app.sessions) {
         Some(token) => sessions::resolve(&app.db, &token, &app.sessions).await,
         None => Ok(None),
     }
@@ -112,7 +131,7 @@ async fn session(app: &AppState, headers: &HeaderMap) -> Result<Option<ActiveSes
 pub async fn authorize(
     State(app): State<AppState>,
     Path(platform): Path<String>,
-    Query(q): Query<BusinessQuery>,
+    Params(q): Params<BusinessQuery>,
     headers: HeaderMap,
 ) -> Response {
     let Some(platform) = Platform::parse(&platform) else {
@@ -123,7 +142,7 @@ pub async fn authorize(
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(e) => return error_json(e),
     };
-    if let Err(e) = businesses::get(&app.db, user.user_id, q.business_id).await {
+    if let Err(e) = businesses::require_manager(&app.db, user.user_id, q.business_id).await {
         return error_json(e);
     }
     let Some(cfg) = app.providers.get(platform) else {
@@ -173,13 +192,13 @@ pub async fn authorize(
 pub async fn disconnect(
     State(app): State<AppState>,
     Path(platform): Path<String>,
-    Query(q): Query<BusinessQuery>,
+    Params(q): Params<BusinessQuery>,
     headers: HeaderMap,
 ) -> Response {
     let Some(platform) = Platform::parse(&platform) else {
         return error_json(AppError::NotFound);
     };
-    let user = match member(&app, &headers, q.business_id).await {
+    let user = match manager(&app, &headers, q.business_id).await {
         Ok(user) => user,
         Err(refused) => return refused,
     };
@@ -217,14 +236,14 @@ pub async fn disconnect(
 pub async fn refresh(
     State(app): State<AppState>,
     Path(platform): Path<String>,
-    Query(q): Query<BusinessQuery>,
+    Params(q): Params<BusinessQuery>,
     headers: HeaderMap,
 ) -> Response {
     use app::backend::oauth::refresh::{self, RefreshError, Refreshed};
     let Some(platform) = Platform::parse(&platform) else {
         return error_json(AppError::NotFound);
     };
-    if let Err(refused) = member(&app, &headers, q.business_id).await {
+    if let Err(refused) = manager(&app, &headers, q.business_id).await {
         return refused;
     }
     let rows = match connections::list(&app.db, q.business_id).await {
@@ -282,7 +301,7 @@ pub async fn refresh(
     ))]
 pub async fn status(
     State(app): State<AppState>,
-    Query(q): Query<BusinessQuery>,
+    Params(q): Params<BusinessQuery>,
     headers: HeaderMap,
 ) -> Response {
     if let Err(refused) = member(&app, &headers, q.business_id).await {

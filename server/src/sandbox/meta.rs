@@ -83,7 +83,7 @@ async fn dialog(State(s): State<Shared>, Query(q): Query<DialogQuery>) -> Respon
         q.code_challenge.as_deref(),
         q.code_challenge_method.as_deref(),
     ) {
-        return refused;
+        return *refused;
     }
     let scope = q.scope.unwrap_or_default();
     consent_page(

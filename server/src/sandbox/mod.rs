@@ -322,14 +322,14 @@ pub fn check_authorize(
     redirect_uri: &str,
     challenge: Option<&str>,
     method: Option<&str>,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     if !s.redirect_allowed(platform, redirect_uri) {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             "redirect_uri is not this deployment's callback URL for this platform",
-        ));
+        )));
     }
     if method != Some("S256") || !challenge.is_some_and(s256_challenge) {
-        return Err(error_page("PKCE with S256 is required"));
+        return Err(Box::new(error_page("PKCE with S256 is required")));
     }
     Ok(())
 }
@@ -355,7 +355,7 @@ pub fn consent_answer(
         Some(c.code_challenge.as_str()),
         Some("S256"),
     ) {
-        return refused;
+        return *refused;
     }
     if c.decision != "approve" {
         let mut pairs = denial.to_vec();

@@ -86,7 +86,7 @@ async fn authorize(State(s): State<Shared>, Query(q): Query<AuthorizeQuery>) -> 
         q.code_challenge.as_deref(),
         q.code_challenge_method.as_deref(),
     ) {
-        return refused;
+        return *refused;
     }
     let scope = q.scope.unwrap_or_default();
     super::consent_page(

@@ -89,6 +89,11 @@ impl FreshDb {
 }
 
 impl FreshDb {
+    /// A handle on a database someone else owns (a test's own cluster).
+    pub fn borrowed_url(url: &str) -> Self {
+        Self::borrowed(url)
+    }
+
     /// A handle on a database someone else owns and will drop.
     fn borrowed(url: &str) -> Self {
         Self {

@@ -2,13 +2,17 @@
 //! on SQLite and on PostgreSQL. One binary, so it links once.
 
 mod auth;
+mod bad_input;
 mod cli;
+mod dump;
 mod harness;
 mod jobs;
 mod keys;
 mod leaks;
 mod oauth;
+mod roles;
 mod sandbox_guard;
+mod shutdown;
 mod spans;
 mod tenancy;
 mod web;
