@@ -53,6 +53,10 @@ pub struct Settings {
     pub refresh_sweep_schedule: String,
     /// How long shutdown waits for in-flight requests and jobs.
     pub shutdown_grace_seconds: u64,
+    /// Proxies (comma-separated CIDRs) whose `X-Forwarded-For` is believed
+    /// for rate limits; empty: none, the peer address counts.
+    #[serde(deserialize_with = "text::required")]
+    pub trusted_proxies: String,
     /// A request that has not been answered after this long gets 408.
     pub request_timeout_seconds: u64,
     /// A client that sends its body slower than this (in total) is cut off.
@@ -121,6 +125,7 @@ struct Defaults {
     shutdown_grace_seconds: u64,
     request_timeout_seconds: u64,
     request_body_timeout_seconds: u64,
+    trusted_proxies: &'static str,
     token_keys_file: &'static str,
     x: PlatformDefaults,
     linkedin: PlatformDefaults,
@@ -151,6 +156,7 @@ const DEFAULTS: fn() -> Defaults = || Defaults {
     shutdown_grace_seconds: 20,
     request_timeout_seconds: 30,
     request_body_timeout_seconds: 10,
+    trusted_proxies: "",
     token_keys_file: "data/token-keys",
     x: PlatformDefaults {
         auth_url: "https://x.com/i/oauth2/authorize",
@@ -317,6 +323,8 @@ impl Settings {
         if !(0.0..=1.0).contains(&self.sentry_sample_rate) {
             anyhow::bail!("sentry_sample_rate must be between 0.0 and 1.0");
         }
+        app::backend::client_addr::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
         if self.request_timeout_seconds == 0 || self.request_body_timeout_seconds == 0 {
             anyhow::bail!("request timeouts must be at least 1 second");
         }

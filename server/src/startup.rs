@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::backend::AppState;
+use app::backend::client_addr::TrustedProxies;
 use app::backend::limits::RateLimits;
 use app::backend::oauth::{ProviderSettings, Providers};
 use app::backend::sessions::SessionConfig;
@@ -186,6 +187,8 @@ pub fn router(
             secure_cookie: https,
         }),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
+        // Checked by `Settings::validate`.
+        proxies: Arc::new(TrustedProxies::parse(&settings.trusted_proxies).unwrap_or_default()),
         vault,
         providers,
     };

@@ -43,8 +43,10 @@ pub async fn login(email: String, password: String) -> Result<UserView, AppError
     use crate::backend::{request, users};
     request::respond(async move {
         let state = request::state()?;
-        let key = email.trim().to_lowercase();
-        state.limits.check_login(request::client_ip(), &key)?;
+        let key = crate::domain::Email::parse(&email).ok();
+        state
+            .limits
+            .check_login(request::client_ip(), key.as_ref())?;
         let user = users::authenticate(&state.db, &email, password).await?;
         start_session(&state, user.id).await?;
         tracing::info!(user_id = %user.id, "logged in");

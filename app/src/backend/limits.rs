@@ -10,6 +10,7 @@ use std::num::NonZeroU32;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::domain::Email;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
@@ -19,6 +20,9 @@ pub struct RateLimitConfig {
     pub login_per_minute: u32,
     /// Accounts created per hour from one address.
     pub signup_per_hour: u32,
+    /// Attempts per hour on one account from all addresses together (a
+    /// password guessed from many addresses).
+    pub login_per_account_per_hour: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -26,6 +30,7 @@ impl Default for RateLimitConfig {
         Self {
             login_per_minute: 10,
             signup_per_hour: 20,
+            login_per_account_per_hour: 60,
         }
     }
 }
@@ -33,7 +38,8 @@ impl Default for RateLimitConfig {
 pub struct RateLimits {
     connect_user: DefaultKeyedRateLimiter<uuid::Uuid>,
     callback_ip: DefaultKeyedRateLimiter<IpAddr>,
-    login_pair: DefaultKeyedRateLimiter<(IpAddr, String)>,
+    login_pair: DefaultKeyedRateLimiter<(IpAddr, Email)>,
+    login_account: DefaultKeyedRateLimiter<Email>,
     login_ip: DefaultKeyedRateLimiter<IpAddr>,
     signup_ip: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
@@ -50,6 +56,9 @@ impl RateLimits {
             connect_user: RateLimiter::keyed(Quota::per_minute(nonzero(20))),
             callback_ip: RateLimiter::keyed(Quota::per_minute(nonzero(60))),
             login_pair: RateLimiter::keyed(Quota::per_minute(nonzero(cfg.login_per_minute))),
+            login_account: RateLimiter::keyed(Quota::per_hour(nonzero(
+                cfg.login_per_account_per_hour,
+            ))),
             login_ip: RateLimiter::keyed(Quota::per_minute(nonzero(
                 cfg.login_per_minute.saturating_mul(3),
             ))),
@@ -58,9 +67,14 @@ impl RateLimits {
         }
     }
 
-    pub fn check_login(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
+    /// Per address, per (address, account) and per account. Only a valid,
+    /// normalised email becomes a key (bounded in size, one spelling per
+    /// account); anything else is limited by address alone.
+    pub fn check_login(&self, ip: IpAddr, email: Option<&Email>) -> Result<(), AppError> {
         self.check(&self.login_ip, ip)?;
-        self.check(&self.login_pair, (ip, email.to_owned()))
+        let Some(email) = email else { return Ok(()) };
+        self.check(&self.login_pair, (ip, email.clone()))?;
+        self.check(&self.login_account, email.clone())
     }
 
     pub fn check_connect(&self, user: uuid::Uuid) -> Result<(), AppError> {
@@ -100,15 +114,45 @@ mod tests {
         let limits = RateLimits::new(&RateLimitConfig {
             login_per_minute: 3,
             signup_per_hour: 1,
+            login_per_account_per_hour: 100,
         });
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let a = Email::parse("a@example.com").unwrap();
         for _ in 0..3 {
-            limits.check_login(ip, "a@example.com").unwrap();
+            limits.check_login(ip, Some(&a)).unwrap();
         }
-        let err = limits.check_login(ip, "a@example.com").unwrap_err();
+        let err = limits.check_login(ip, Some(&a)).unwrap_err();
         assert!(matches!(err, AppError::RateLimited { retry_after_secs } if retry_after_secs >= 1));
+        // The same account however it is spelled.
+        let shouted = Email::parse("  A@Example.COM ").unwrap();
+        assert!(limits.check_login(ip, Some(&shouted)).is_err());
         // Another email from the same address still has room (up to 3x).
-        limits.check_login(ip, "b@example.com").unwrap();
+        let b = Email::parse("b@example.com").unwrap();
+        limits.check_login(ip, Some(&b)).unwrap();
+    }
+
+    #[test]
+    fn login_is_limited_per_account_across_addresses() {
+        let limits = RateLimits::new(&RateLimitConfig {
+            login_per_minute: 100,
+            signup_per_hour: 1,
+            login_per_account_per_hour: 5,
+        });
+        let victim = Email::parse("victim@example.com").unwrap();
+        for i in 0..5u8 {
+            let ip = IpAddr::from([198, 51, 100, i]);
+            limits.check_login(ip, Some(&victim)).unwrap();
+        }
+        assert!(
+            limits
+                .check_login(IpAddr::from([198, 51, 100, 99]), Some(&victim))
+                .is_err(),
+            "a sixth address gets no more guesses at the same account"
+        );
+        let other = Email::parse("other@example.com").unwrap();
+        limits
+            .check_login(IpAddr::from([198, 51, 100, 99]), Some(&other))
+            .unwrap();
     }
 
     #[test]
@@ -116,6 +160,7 @@ mod tests {
         let limits = RateLimits::new(&RateLimitConfig {
             login_per_minute: 3,
             signup_per_hour: 1,
+            login_per_account_per_hour: 60,
         });
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         limits.check_signup(ip).unwrap();

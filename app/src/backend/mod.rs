@@ -3,6 +3,7 @@
 //! Compiled only with the `ssr` feature; nothing here reaches the browser.
 
 pub mod businesses;
+pub mod client_addr;
 pub mod entities;
 pub mod limits;
 pub mod oauth;

@@ -54,16 +54,21 @@ pub fn presented_token() -> Result<Option<SessionToken>, AppError> {
     ))
 }
 
-/// The peer address. Pulseboard does not trust X-Forwarded-For: put it behind
-/// a proxy that connects from a per-client address, or accept per-proxy limits.
+/// The client's address: the peer, or what a trusted proxy says it
+/// forwarded (`trusted_proxies`; see `client_addr`).
 pub fn client_ip() -> IpAddr {
-    use_context::<Parts>()
-        .and_then(|p| {
-            p.extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip())
-        })
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    let Some(parts) = use_context::<Parts>() else {
+        return IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    };
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    match state() {
+        Ok(state) => state.proxies.client(peer, &parts.headers),
+        Err(_) => peer,
+    }
 }
 
 pub fn set_cookie(value: &str) -> Result<(), AppError> {

@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
+use super::client_addr::TrustedProxies;
 use super::limits::RateLimits;
 use super::oauth::Providers;
 use super::sessions::SessionConfig;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sessions: Arc<SessionConfig>,
     pub limits: Arc<RateLimits>,
+    /// Whose `X-Forwarded-For` is believed when deciding a client's address.
+    pub proxies: Arc<TrustedProxies>,
     /// Encrypts tokens and PKCE verifiers at rest.
     pub vault: Arc<Keyring>,
     /// OAuth clients for the configured platforms (real or sandbox).

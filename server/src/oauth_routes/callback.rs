@@ -44,7 +44,10 @@ async fn callback_inner(
     let Some(platform) = Platform::parse(&platform) else {
         return page(StatusCode::NOT_FOUND, "Unknown platform.");
     };
-    if let Err(e) = app.limits.check_callback(peer.ip()) {
+    if let Err(e) = app
+        .limits
+        .check_callback(app.proxies.client(peer.ip(), &headers))
+    {
         return page(StatusCode::TOO_MANY_REQUESTS, &e.to_string());
     }
     let rejected = |r: Rejected| {

@@ -10,6 +10,7 @@ mod jobs;
 mod keys;
 mod leaks;
 mod oauth;
+mod proxies;
 mod roles;
 mod sandbox_guard;
 mod shutdown;
