@@ -56,7 +56,7 @@ impl OAuthProvider for Meta {
             let data_access = data_access_expires_at(cfg, http, &long.access_token).await?;
             let pages = pages(cfg, http, &long.access_token).await?;
             Ok(Authorized::Pages(Grant {
-                user_token: long.access_token.expose_secret().to_owned(),
+                user_token: long.access_token.clone(),
                 user_expires_at: long.expires_at,
                 data_access_expires_at: data_access,
                 pages,
@@ -205,12 +205,24 @@ pub async fn data_access_expires_at(
 }
 
 /// A Page the user manages, with its token and linked Instagram account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Neither `Serialize` nor a Debug that shows the token: it is written only
+/// into vault ciphertext (see `pending`).
+#[derive(Clone)]
 pub struct Page {
     pub id: String,
     pub name: String,
-    pub access_token: String,
+    pub access_token: SecretString,
     pub instagram: Option<InstagramAccount>,
+}
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("instagram", &self.instagram)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -261,7 +273,7 @@ pub async fn pages(
         .map(|p| Page {
             id: p.id,
             name: p.name,
-            access_token: p.access_token,
+            access_token: SecretString::from(p.access_token),
             instagram: p.instagram_business_account,
         })
         .collect())

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,14 +19,23 @@ use crate::backend::entities::connections;
 use crate::backend::vault::{Keyring, VaultError};
 use crate::error::AppError;
 
-/// What a pending choice holds. Serialized only into vault ciphertext.
-#[derive(Serialize, Deserialize)]
+/// What a pending choice holds: the long-lived user token and the Pages
+/// with theirs. Written only into vault ciphertext (see `pending`).
 pub struct Grant {
-    pub user_token: String,
+    pub user_token: SecretString,
     pub user_expires_at: Option<DateTime<Utc>>,
     pub data_access_expires_at: Option<DateTime<Utc>>,
     pub pages: Vec<Page>,
     pub sandbox: bool,
+}
+
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("pages", &self.pages)
+            .field("sandbox", &self.sandbox)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A Page as the picker shows it: no tokens.
@@ -148,7 +157,7 @@ pub async fn connect_page(
     // Page tokens derived from a long-lived user token do not expire; the
     // grant ends with data access (tracked) or when the user revokes it.
     let tokens = || TokenSet {
-        access_token: SecretString::from(page.access_token.clone()),
+        access_token: page.access_token.clone(),
         refresh_token: None,
         expires_at: None,
         refresh_expires_at: None,
@@ -171,7 +180,10 @@ pub async fn connect_page(
     )
     .await?;
     let id = fb.id.to_string();
-    let grant_ct = vault.encrypt(&grant.user_token, place_of(&id, business_id, "grant_token"));
+    let grant_ct = vault.encrypt(
+        grant.user_token.expose_secret(),
+        place_of(&id, business_id, "grant_token"),
+    );
     connections::Entity::update_many()
         .col_expr(
             connections::Column::GrantTokenCt,

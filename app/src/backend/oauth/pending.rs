@@ -6,7 +6,6 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Account;
@@ -19,9 +18,9 @@ use crate::error::AppError;
 /// How long a decision may wait.
 pub const TTL: Duration = Duration::minutes(15);
 
-/// What waits. Serialized only into vault ciphertext.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// What waits. Its tokens are `SecretString`s; it is serialized only by
+/// [`stash`], straight into vault ciphertext, through the private `wire`
+/// types below: nothing else can turn it into text.
 pub enum Pending {
     /// Meta: the Pages the user manages, one to choose.
     MetaPages(Grant),
@@ -30,14 +29,13 @@ pub enum Pending {
 }
 
 /// An authorized X or LinkedIn account, tokens included.
-#[derive(Serialize, Deserialize)]
 pub struct PendingAccount {
     /// `x` or `linkedin`.
     pub platform: String,
     pub external_id: String,
     pub display_name: String,
-    pub access_token: String,
-    pub refresh_token: Option<String>,
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
     pub expires_at: Option<DateTime<Utc>>,
     pub refresh_expires_at: Option<DateTime<Utc>>,
     pub scopes: String,
@@ -50,11 +48,8 @@ impl PendingAccount {
             platform: platform.to_owned(),
             external_id: account.external_id.clone(),
             display_name: account.display_name.clone(),
-            access_token: tokens.access_token.expose_secret().to_owned(),
-            refresh_token: tokens
-                .refresh_token
-                .as_ref()
-                .map(|t| t.expose_secret().to_owned()),
+            access_token: tokens.access_token.clone(),
+            refresh_token: tokens.refresh_token.clone(),
             expires_at: tokens.expires_at,
             refresh_expires_at: tokens.refresh_expires_at,
             scopes: tokens.scopes.clone(),
@@ -71,8 +66,8 @@ impl PendingAccount {
 
     pub fn tokens(&self) -> TokenSet {
         TokenSet {
-            access_token: SecretString::from(self.access_token.clone()),
-            refresh_token: self.refresh_token.clone().map(SecretString::from),
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone(),
             expires_at: self.expires_at,
             refresh_expires_at: self.refresh_expires_at,
             scopes: self.scopes.clone(),
@@ -109,7 +104,7 @@ pub async fn stash(
     pending: &Pending,
 ) -> Result<Uuid, AppError> {
     let id = Uuid::new_v4();
-    let json = serde_json::to_string(pending).map_err(AppError::internal)?;
+    let json = serde_json::to_string(&wire::Payload::from(pending)).map_err(AppError::internal)?;
     pending_connections::ActiveModel {
         id: Set(id),
         business_id: Set(business_id),
@@ -130,7 +125,129 @@ fn open(vault: &Keyring, row: &pending_connections::Model) -> Result<Pending, Ap
     let json = vault
         .decrypt(&row.payload_ct, place(&row.id.to_string(), row.business_id))
         .map_err(AppError::internal)?;
-    serde_json::from_str(json.expose_secret()).map_err(AppError::internal)
+    serde_json::from_str::<wire::Payload>(json.expose_secret())
+        .map(Pending::from)
+        .map_err(AppError::internal)
+}
+
+/// The JSON inside a pending row's ciphertext. Private: plain strings exist
+/// only between these types and the vault, in `stash` and `open`.
+mod wire {
+    use chrono::{DateTime, Utc};
+    use secrecy::{ExposeSecret, SecretString};
+    use serde::{Deserialize, Serialize};
+
+    use super::{Grant, Pending, PendingAccount};
+    use crate::backend::oauth::meta::{InstagramAccount, Page};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(tag = "kind", rename_all = "snake_case")]
+    pub(super) enum Payload {
+        MetaPages(GrantWire),
+        Account(AccountWire),
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct GrantWire {
+        user_token: String,
+        user_expires_at: Option<DateTime<Utc>>,
+        data_access_expires_at: Option<DateTime<Utc>>,
+        pages: Vec<PageWire>,
+        sandbox: bool,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct PageWire {
+        id: String,
+        name: String,
+        access_token: String,
+        instagram: Option<InstagramAccount>,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct AccountWire {
+        platform: String,
+        external_id: String,
+        display_name: String,
+        access_token: String,
+        refresh_token: Option<String>,
+        expires_at: Option<DateTime<Utc>>,
+        refresh_expires_at: Option<DateTime<Utc>>,
+        scopes: String,
+        sandbox: bool,
+    }
+
+    fn text(s: &SecretString) -> String {
+        s.expose_secret().to_owned()
+    }
+
+    impl From<&Pending> for Payload {
+        fn from(p: &Pending) -> Self {
+            match p {
+                Pending::MetaPages(g) => Payload::MetaPages(GrantWire {
+                    user_token: text(&g.user_token),
+                    user_expires_at: g.user_expires_at,
+                    data_access_expires_at: g.data_access_expires_at,
+                    pages: g
+                        .pages
+                        .iter()
+                        .map(|p| PageWire {
+                            id: p.id.clone(),
+                            name: p.name.clone(),
+                            access_token: text(&p.access_token),
+                            instagram: p.instagram.clone(),
+                        })
+                        .collect(),
+                    sandbox: g.sandbox,
+                }),
+                Pending::Account(a) => Payload::Account(AccountWire {
+                    platform: a.platform.clone(),
+                    external_id: a.external_id.clone(),
+                    display_name: a.display_name.clone(),
+                    access_token: text(&a.access_token),
+                    refresh_token: a.refresh_token.as_ref().map(text),
+                    expires_at: a.expires_at,
+                    refresh_expires_at: a.refresh_expires_at,
+                    scopes: a.scopes.clone(),
+                    sandbox: a.sandbox,
+                }),
+            }
+        }
+    }
+
+    impl From<Payload> for Pending {
+        fn from(p: Payload) -> Self {
+            match p {
+                Payload::MetaPages(g) => Pending::MetaPages(Grant {
+                    user_token: SecretString::from(g.user_token),
+                    user_expires_at: g.user_expires_at,
+                    data_access_expires_at: g.data_access_expires_at,
+                    pages: g
+                        .pages
+                        .into_iter()
+                        .map(|p| Page {
+                            id: p.id,
+                            name: p.name,
+                            access_token: SecretString::from(p.access_token),
+                            instagram: p.instagram,
+                        })
+                        .collect(),
+                    sandbox: g.sandbox,
+                }),
+                Payload::Account(a) => Pending::Account(PendingAccount {
+                    platform: a.platform,
+                    external_id: a.external_id,
+                    display_name: a.display_name,
+                    access_token: SecretString::from(a.access_token),
+                    refresh_token: a.refresh_token.map(SecretString::from),
+                    expires_at: a.expires_at,
+                    refresh_expires_at: a.refresh_expires_at,
+                    scopes: a.scopes,
+                    sandbox: a.sandbox,
+                }),
+            }
+        }
+    }
 }
 
 /// Reads a pending decision (the business it belongs to, and what waits)
@@ -240,4 +357,69 @@ pub async fn decide_account(
         .await?;
     }
     Ok((business_id, a.platform))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::{ExposeSecret, SecretString};
+
+    use super::*;
+    use crate::backend::oauth::meta::{InstagramAccount, Page};
+
+    fn grant() -> Pending {
+        Pending::MetaPages(Grant {
+            user_token: SecretString::from("USER-TOKEN-SENTINEL".to_owned()),
+            user_expires_at: None,
+            data_access_expires_at: None,
+            pages: vec![Page {
+                id: "p1".into(),
+                name: "Northwind".into(),
+                access_token: SecretString::from("PAGE-TOKEN-SENTINEL".to_owned()),
+                instagram: Some(InstagramAccount {
+                    id: "ig1".into(),
+                    username: Some("northwind".into()),
+                }),
+            }],
+            sandbox: true,
+        })
+    }
+
+    #[test]
+    fn debug_never_shows_a_token() {
+        let Pending::MetaPages(g) = grant() else {
+            unreachable!()
+        };
+        let shown = format!("{g:?} {:?}", g.pages[0]);
+        assert!(shown.contains("Northwind"), "{shown}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        let account = PendingAccount {
+            platform: "x".into(),
+            external_id: "1".into(),
+            display_name: "@n".into(),
+            access_token: SecretString::from("AT-SENTINEL".to_owned()),
+            refresh_token: Some(SecretString::from("RT-SENTINEL".to_owned())),
+            expires_at: None,
+            refresh_expires_at: None,
+            scopes: String::new(),
+            sandbox: false,
+        };
+        assert!(!format!("{account:?}").contains("SENTINEL"));
+    }
+
+    #[test]
+    fn the_wire_form_round_trips_every_token() {
+        let json = serde_json::to_string(&wire::Payload::from(&grant())).unwrap();
+        assert!(json.contains(r#""kind":"meta_pages""#), "{json}");
+        let Pending::MetaPages(back) =
+            Pending::from(serde_json::from_str::<wire::Payload>(&json).unwrap())
+        else {
+            panic!("kind changed")
+        };
+        assert_eq!(back.user_token.expose_secret(), "USER-TOKEN-SENTINEL");
+        assert_eq!(
+            back.pages[0].access_token.expose_secret(),
+            "PAGE-TOKEN-SENTINEL"
+        );
+        assert_eq!(back.pages[0].instagram.as_ref().unwrap().id, "ig1");
+    }
 }
