@@ -1,6 +1,7 @@
-//! The database read as someone holding a copy of it would: every binary
-//! column found from the catalog (not from our entity list), and the key id
-//! inside each ciphertext.
+//! The database read as someone holding a copy of it would: its raw bytes
+//! (SQLite's file and write-ahead log, PostgreSQL's `pg_dump`), every
+//! binary column found from the catalog (not from our entity list), and the
+//! key id inside each ciphertext.
 
 use app::backend::vault::key_id_of;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
@@ -72,4 +73,40 @@ fn is_sealed(table: &str, column: &str) -> bool {
     server::keys::SEALED_COLUMNS
         .iter()
         .any(|(t, c)| *t == table && *c == column)
+}
+
+/// Everything the database holds, as someone with a copy of it sees it:
+/// SQLite's file and write-ahead log byte for byte; PostgreSQL's `pg_dump`
+/// with every `bytea` value (`\x…` hex) decoded and appended, so a token
+/// stored inside a binary column is found as text too.
+pub fn raw_dump(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap();
+        let mut bytes = std::fs::read(path).expect("the database file");
+        if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+            bytes.extend_from_slice(&wal);
+        }
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    let out = std::process::Command::new("pg_dump")
+        .args(["--no-owner", "--dbname", url])
+        .output()
+        .expect("pg_dump runs");
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut decoded = Vec::new();
+    for run in text.split("\\x").skip(1) {
+        let hex: String = run.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+        for pair in hex.as_bytes().chunks(2) {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("zz"), 16) {
+                decoded.push(b);
+            }
+        }
+        decoded.push(b'\n');
+    }
+    text + &String::from_utf8_lossy(&decoded)
 }

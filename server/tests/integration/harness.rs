@@ -233,6 +233,11 @@ pub struct Reply {
 }
 
 impl TestApp {
+    /// The database this app serves (for dumps).
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

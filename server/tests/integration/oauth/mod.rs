@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::harness::*;
 use crate::on_both_databases;
 
+mod at_rest;
 mod callbacks;
 mod client;
 mod linkedin;
@@ -273,27 +274,10 @@ async fn connecting_x_stores_only_ciphertext_and_reconnect_updates(b: Backend) {
     app.stop().await;
 }
 
-/// Every text and binary column of every table, as one string.
+/// The whole database as someone with a copy of it would read it (see
+/// `dump::raw_dump`).
 async fn dump_database(app: &TestApp) -> String {
-    let mut out = String::new();
-    for c in connections_of(app).await {
-        out.push_str(&format!("{c:?}"));
-        out.push_str(&String::from_utf8_lossy(&c.access_token_ct));
-        if let Some(r) = &c.refresh_token_ct {
-            out.push_str(&String::from_utf8_lossy(r));
-        }
-    }
-    for e in audit_events::Entity::find().all(&app.db).await.unwrap() {
-        out.push_str(&format!("{e:?}"));
-    }
-    for t in oauth_transactions::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-    {
-        out.push_str(&format!("{t:?}"));
-    }
-    out
+    crate::dump::raw_dump(app.db_url())
 }
 
 async fn disconnect_revokes_at_x_and_deletes(b: Backend) {
