@@ -126,7 +126,9 @@ pub async fn consume(
     else {
         return Ok(Err(Rejected::UnknownState));
     };
-    if row.expires_at <= now {
+    // Both clocks: the stored expiry, and the age since it was issued (a row
+    // whose expiry was written wrong still dies after LIFETIME).
+    if row.expires_at <= now || now - row.created_at > LIFETIME {
         return Ok(Err(Rejected::Expired));
     }
     if session_id != Some(row.session_id.as_str()) {

@@ -19,6 +19,7 @@ mod meta;
 mod refresh;
 mod refresh_outcomes;
 mod rotation;
+mod state;
 
 on_both_databases!(
     connecting_x_stores_only_ciphertext_and_reconnect_updates,
