@@ -16,6 +16,7 @@ mod client;
 mod linkedin;
 mod linking;
 mod meta;
+mod reconnect;
 mod refresh;
 mod refresh_outcomes;
 mod rotation;
