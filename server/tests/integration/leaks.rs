@@ -1,5 +1,6 @@
-//! No secret reaches a log line: the real binary, JSON logs at debug level,
-//! through connect, refresh and a failing refresh.
+//! No secret reaches a log line, Sentry or the database: the real binary,
+//! JSON logs at debug level, through connecting X, LinkedIn and Meta, a
+//! refresh and a failing refresh (SECURITY.md C16, H45, H47, H48).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -62,71 +63,109 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
         .unwrap();
     let business = business["id"].as_str().unwrap().to_owned();
 
-    // Connect through the sandbox, keeping every secret we see.
+    // Connect all three platforms through the sandbox, keeping every secret
+    // we see on the way.
     let mut secrets = vec![
         session_cookie.split('=').nth(1).unwrap().to_owned(),
         PASSWORD.to_owned(),
         SANDBOX_ADMIN_TOKEN.to_owned(),
     ];
-    let res = client
-        .get(url(&format!(
-            "/api/v1/oauth/x/authorize?business_id={business}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    let consent_url = res.headers()["location"].to_str().unwrap().to_owned();
-    let q: std::collections::HashMap<String, String> = url::Url::parse(&consent_url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    secrets.push(q["state"].clone());
-    secrets.push(q["code_challenge"].clone());
-    let res = client
-        .post(url("/sandbox/x/i/oauth2/consent"))
-        .form(&[
-            ("decision", "approve"),
-            ("redirect_uri", q["redirect_uri"].as_str()),
-            ("state", q["state"].as_str()),
-            ("scope", q["scope"].as_str()),
-            ("code_challenge", q["code_challenge"].as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = res.headers()["location"].to_str().unwrap().to_owned();
-    let code = url::Url::parse(&callback)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    secrets.push(code);
-    assert_eq!(client.get(&callback).send().await.unwrap().status(), 303);
+    let fault = |platform: &str, fault: &str| {
+        let req = client
+            .post(url(&format!(
+                "/sandbox/_faults?platform={platform}&fault={fault}"
+            )))
+            .bearer_auth(SANDBOX_ADMIN_TOKEN);
+        async move { assert_eq!(req.send().await.unwrap().status(), 204) }
+    };
+    fault("meta", "single_page").await;
+    for (platform, consent) in [
+        ("x", "/sandbox/x/i/oauth2/consent"),
+        ("linkedin", "/sandbox/linkedin/oauth/v2/consent"),
+        ("meta", "/sandbox/meta/consent"),
+    ] {
+        let res = client
+            .get(url(&format!(
+                "/api/v1/oauth/{platform}/authorize?business_id={business}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        let consent_url = res.headers()["location"].to_str().unwrap().to_owned();
+        let q: std::collections::HashMap<String, String> = url::Url::parse(&consent_url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        secrets.push(q["state"].clone());
+        secrets.push(q["code_challenge"].clone());
+        let res = client
+            .post(url(consent))
+            .form(&[
+                ("decision", "approve"),
+                ("redirect_uri", q["redirect_uri"].as_str()),
+                ("state", q["state"].as_str()),
+                ("scope", q["scope"].as_str()),
+                ("code_challenge", q["code_challenge"].as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let callback = res.headers()["location"].to_str().unwrap().to_owned();
+        let code = url::Url::parse(&callback)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .unwrap()
+            .1
+            .into_owned();
+        secrets.push(code);
+        let done = client.get(&callback).send().await.unwrap();
+        assert_eq!(done.status(), 303, "{platform}");
+        let to = done.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.contains("oauth=connected"), "{platform}: {to}");
+    }
 
-    // A refresh, then a failing one. A refresh within 10 s of the last reuses
-    // it, so each waits that out.
-    let refresh = url(&format!("/api/v1/oauth/x/refresh?business_id={business}"));
+    // A refresh, then a failing one, for X and LinkedIn. A refresh within
+    // 10 s of the last reuses it, so each waits that out.
+    let refresh = |platform: &str| {
+        url(&format!(
+            "/api/v1/oauth/{platform}/refresh?business_id={business}"
+        ))
+    };
     tokio::time::sleep(std::time::Duration::from_secs(11)).await;
-    assert_eq!(client.post(&refresh).send().await.unwrap().status(), 200);
-    client
-        .post(url("/sandbox/_faults?platform=x&fault=invalid_grant"))
-        .bearer_auth(SANDBOX_ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap();
+    for platform in ["x", "linkedin"] {
+        assert_eq!(
+            client
+                .post(refresh(platform))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200,
+            "{platform}"
+        );
+        fault(platform, "invalid_grant").await;
+    }
     tokio::time::sleep(std::time::Duration::from_secs(11)).await;
-    assert_eq!(client.post(&refresh).send().await.unwrap().status(), 409);
+    for platform in ["x", "linkedin"] {
+        assert_eq!(
+            client
+                .post(refresh(platform))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            409,
+            "{platform}"
+        );
+    }
     // A 5xx is an error event for Sentry, carrying the breadcrumbs before it.
-    client
-        .post(url("/sandbox/_faults?platform=x&fault=server_error"))
-        .bearer_auth(SANDBOX_ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(client.post(&refresh).send().await.unwrap().status(), 502);
+    fault("x", "server_error").await;
+    assert_eq!(
+        client.post(refresh("x")).send().await.unwrap().status(),
+        502
+    );
 
     Command::new("kill")
         .arg(child.id().to_string())
@@ -149,13 +188,10 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
         );
     }
     // Whatever the sandbox minted: access tokens, refresh tokens, codes.
-    for prefix in [
-        "x-at-",
-        "x-rt-",
-        "x-code-",
-        "sandbox-x-client-secret",
-        "code_verifier=",
-    ] {
+    for prefix in MINTED
+        .iter()
+        .chain(["code_verifier=", "fb_exchange_token=", "input_token="].iter())
+    {
         assert!(!log.contains(prefix), "{prefix}… reached the log");
     }
     // The token keys themselves.
@@ -177,16 +213,47 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
             "a secret reached Sentry: {secret}"
         );
     }
-    for prefix in [
-        "x-at-",
-        "x-rt-",
-        "x-code-",
-        "sandbox-x-client-secret",
-        "pulseboard_session=",
-    ] {
+    for prefix in MINTED.iter().chain(["pulseboard_session="].iter()) {
         assert!(!sent.contains(prefix), "{prefix}… reached Sentry");
     }
+
+    // And a copy of the database holds none of it either.
+    let dump = crate::dump::raw_dump(&fresh.url);
+    assert!(
+        dump.contains("Leak Test") && dump.contains("Northwind Coffee"),
+        "a real copy, with the Meta Page in it"
+    );
+    for secret in &secrets {
+        assert!(
+            !dump.contains(secret.as_str()),
+            "a secret is in the database copy: {secret}"
+        );
+    }
+    for prefix in MINTED {
+        assert!(!dump.contains(prefix), "{prefix}… is in the database copy");
+    }
 }
+
+/// What the sandbox mints for the three platforms (tokens, codes, Meta's
+/// short- and long-lived user tokens and Page tokens), its client secrets,
+/// and X's HTTP Basic credentials as they travel (base64).
+const MINTED: &[&str] = &[
+    "x-at-",
+    "x-rt-",
+    "x-code-",
+    "li-at-",
+    "li-rt-",
+    "li-code-",
+    "meta-st-",
+    "meta-lt-",
+    "meta-pt",
+    "meta-code-",
+    "sandbox-x-client-secret",
+    "sandbox-linkedin-client-secret",
+    "sandbox-meta-app-secret",
+    // base64("pulseboard-sandbox-x:sandbox-x-client-secret")
+    "cHVsc2Vib2FyZC1zYW5kYm94LXg6c2FuZGJveC14LWNsaWVudC1zZWNyZXQ",
+];
 
 /// A stand-in for Sentry: accepts envelopes and keeps their bodies.
 async fn sentry_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
