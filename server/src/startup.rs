@@ -88,6 +88,7 @@ impl Application {
             session_idle: chrono::Duration::minutes(settings.session_idle_minutes),
             vault: vault.clone(),
             providers: providers.clone(),
+            in_flight: Default::default(),
         };
         let router = listener
             .as_ref()

@@ -50,11 +50,32 @@ pub async fn claim(
     Ok(inserted == 1)
 }
 
+/// [`claim`] for a cron handler: a tick that cannot be claimed (the
+/// database is unreachable) is logged by name and slot, not lost silently.
+pub async fn claim_tick(
+    deps: &JobDeps,
+    job: &str,
+    slot: DateTime<Utc>,
+) -> Result<bool, BoxDynError> {
+    let outcome = tokio::time::timeout(CLAIM_TIMEOUT, claim(&deps.db, job, slot, &deps.node))
+        .await
+        .map_err(|_| "the database did not answer in time".to_owned())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    outcome.map_err(|error| {
+        tracing::warn!(job, %slot, node = %deps.node, %error, "cron tick could not be claimed; this tick is skipped");
+        error.into()
+    })
+}
+
+/// A claim is one insert: one that has not answered in this long will not
+/// help its tick (the pool would otherwise wait its full acquire timeout).
+const CLAIM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The cron handler: runs on every node for every tick.
 pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
     let slot = DateTime::from_timestamp(tick.get_timestamp() as i64, 0)
         .ok_or_else(|| AbortError::new(std::io::Error::other("tick timestamp out of range")))?;
-    if claim(&deps.db, JOB, slot, &deps.node).await? {
+    if claim_tick(&deps, JOB, slot).await? {
         deps.queue
             .push(super::Job::Housekeeping(HousekeepingJob { slot }))
             .await?;

@@ -28,11 +28,92 @@ pub enum Job {
     RefreshConnection { connection_id: uuid::Uuid },
 }
 
-/// The one handler the queue worker runs: dispatches by kind.
-pub async fn run_job(job: Job, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
-    match job {
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::Housekeeping(_) => "housekeeping",
+            Job::RefreshConnection { .. } => "refresh_connection",
+        }
+    }
+}
+
+/// The one handler the queue worker runs: dispatches by kind, and keeps the
+/// job in this process's in-flight list while it runs (see [`InFlight`]).
+pub async fn run_job(job: Job, deps: Data<JobDeps>, task_id: TaskId) -> Result<(), BoxDynError> {
+    let kind = job.kind();
+    tracing::debug!(task_id = %task_id, job = kind, "job started");
+    let running = deps.in_flight.enter(&task_id, kind);
+    let result = match job {
         Job::Housekeeping(j) => housekeeping::run(j, deps).await,
         Job::RefreshConnection { connection_id } => refresh::run(connection_id, deps).await,
+    };
+    running.finish();
+    result
+}
+
+/// The jobs running in this process, so that a shutdown which cannot wait
+/// for one says which (it returns to the queue once its lease lapses).
+#[derive(Default)]
+pub struct InFlight {
+    jobs: std::sync::Mutex<std::collections::HashMap<u64, (String, &'static str)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl InFlight {
+    fn enter(self: &std::sync::Arc<Self>, task_id: &TaskId, kind: &'static str) -> Running {
+        let key = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock().insert(key, (task_id.to_string(), kind));
+        Running {
+            key,
+            registry: self.clone(),
+            finished: false,
+        }
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, (String, &'static str)>> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Logs every job still running and forgets it; returns how many.
+    pub fn abandon_remaining(&self) -> usize {
+        let left: Vec<_> = self.lock().drain().map(|(_, job)| job).collect();
+        for (task_id, kind) in &left {
+            abandoned(task_id, kind);
+        }
+        left.len()
+    }
+}
+
+fn abandoned(task_id: &str, kind: &str) {
+    tracing::warn!(
+        task_id,
+        job = kind,
+        "job abandoned at the shutdown grace; it runs again once its lease lapses"
+    );
+}
+
+/// One running job. Dropped before `finish` (its worker stopped at the
+/// grace), it is logged as abandoned.
+struct Running {
+    key: u64,
+    registry: std::sync::Arc<InFlight>,
+    finished: bool,
+}
+
+impl Running {
+    fn finish(mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let job = self.registry.lock().remove(&self.key);
+        if let (Some((task_id, kind)), false) = (job, self.finished) {
+            abandoned(&task_id, kind);
+        }
     }
 }
 
@@ -113,6 +194,8 @@ pub struct JobDeps {
     pub session_idle: chrono::Duration,
     pub vault: std::sync::Arc<app::backend::vault::Keyring>,
     pub providers: std::sync::Arc<app::backend::oauth::Providers>,
+    /// Jobs running in this process (named in the log if shutdown abandons them).
+    pub in_flight: std::sync::Arc<InFlight>,
 }
 
 fn backoff() -> ExponentialBackoff {
@@ -216,6 +299,7 @@ pub async fn run(
             Ok(())
         })
         .await?;
-    tracing::info!("job worker stopped");
+    let abandoned = deps.in_flight.abandon_remaining();
+    tracing::info!(abandoned, "job worker stopped");
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod bad_input;
+mod capture;
 mod cli;
 mod dump;
 mod harness;

@@ -142,3 +142,104 @@ async fn readiness_answers_503_quickly_when_the_database_is_gone() {
     );
     app.stop().await;
 }
+
+/// A cron tick that cannot be claimed because the database is gone is
+/// logged by job and slot, not lost silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_lost_to_a_database_outage_is_logged() {
+    let logs = crate::capture::Captured::install(tracing::Level::INFO);
+    let Some(cluster) = Cluster::start() else {
+        if std::env::var_os("PULSEBOARD_REQUIRE_POSTGRES").is_some() {
+            panic!("PostgreSQL binaries are required to start a throwaway cluster");
+        }
+        eprintln!("SKIPPED: no PostgreSQL binaries for a throwaway cluster");
+        return;
+    };
+    let settings = test_settings(
+        &cluster.url(),
+        &[
+            ("housekeeping_schedule", "* * * * * *"),
+            ("refresh_sweep_schedule", "* * * * * *"),
+            ("shutdown_grace_seconds", "1"),
+        ],
+    );
+    let app = server::startup::Application::build(
+        settings,
+        server::startup::Roles {
+            web: false,
+            worker: true,
+        },
+    )
+    .await
+    .unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(app.run(shutdown.clone()));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(
+        logs.text().contains("tick claimed"),
+        "ticks run while the database is up"
+    );
+    cluster.stop();
+    let mut logged = false;
+    for _ in 0..150 {
+        if logs.text().contains("cron tick could not be claimed") {
+            logged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shutdown.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), running).await;
+    assert!(logged, "a lost tick is logged: {}", logs.text());
+}
+
+/// A job still running when the shutdown grace ends is logged with its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_abandoned_at_the_grace_is_logged_with_its_id() {
+    use app::backend::entities::connections;
+    use sea_orm::EntityTrait;
+    use sea_orm::sea_query::Expr;
+    let logs = crate::capture::Captured::install(tracing::Level::DEBUG);
+    let app = spawn_app_with_worker(
+        Backend::Sqlite,
+        &[
+            ("shutdown_grace_seconds", "1"),
+            ("refresh_sweep_schedule", "* * * * * *"),
+        ],
+    )
+    .await
+    .unwrap();
+    let client = new_client();
+    app.signup_as(&client, "owner@example.com").await;
+    let business = app.create_business_as(&client, "Northwind").await;
+    crate::oauth::connect_x(&app, &client, &business).await;
+    // X answers in 3 s; the refresh is due now, so the sweep queues it.
+    crate::oauth::set_fault(&app, "x", Some("slow")).await;
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::AccessExpiresAt,
+            Expr::value(Some(chrono::Utc::now() + chrono::Duration::minutes(5))),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let mut started = false;
+    for _ in 0..150 {
+        if logs.text().contains("job started") && logs.text().contains("refresh_connection") {
+            started = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(started, "the refresh job started");
+    app.stop().await;
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("job abandoned at the shutdown grace"))
+        .unwrap_or_else(|| panic!("the abandoned job is logged: {text}"));
+    assert!(
+        line.contains("task_id=") && line.contains("refresh_connection"),
+        "{line}"
+    );
+}

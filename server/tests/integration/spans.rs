@@ -2,33 +2,13 @@
 //! their arguments in their tracing spans (`#[instrument(skip_all)]`), even
 //! with every span and event at TRACE level.
 
-use std::sync::{Arc, Mutex};
-
 use app::backend::oauth::{ProviderSettings, http_client, linkedin, meta, x};
 use oauth2::PkceCodeVerifier;
 use secrecy::SecretString;
 use tracing::instrument::WithSubscriber;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
+use crate::capture::Captured;
 
 const CODE: &str = "CODE-0f3a9c-SECRET";
 const TOKEN: &str = "TOKEN-77b1e2-SECRET";
