@@ -188,6 +188,9 @@ pub fn router(
             secure_cookie: https,
         }),
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
+        notice: (settings.env == crate::config::Environment::Production && sandbox).then(|| {
+            "This deployment runs the platform sandbox: connected accounts are simulated, not real LinkedIn, X or Meta accounts.".into()
+        }),
         // Checked by `Settings::validate`.
         proxies: Arc::new(TrustedProxies::parse(&settings.trusted_proxies).unwrap_or_default()),
         vault,

@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod businesses;
 pub mod connections;
+pub mod deployment;

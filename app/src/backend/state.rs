@@ -18,6 +18,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sessions: Arc<SessionConfig>,
     pub limits: Arc<RateLimits>,
+    /// A warning every page shows (the sandbox enabled in production), if any.
+    pub notice: Option<Arc<str>>,
     /// Whose `X-Forwarded-For` is believed when deciding a client's address.
     pub proxies: Arc<TrustedProxies>,
     /// Encrypts tokens and PKCE verifiers at rest.

@@ -1,4 +1,4 @@
-//! Top navigation with the user menu.
+//! Top navigation with the user menu, and the deployment's notice banner.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::{Session, ToastKind, Toasts};
 use crate::api::auth::Logout;
+use crate::api::deployment::deployment_notice;
 use crate::dto::UserView;
 use crate::format;
 
@@ -83,5 +84,29 @@ fn SignedInNav(user: UserView) -> impl IntoView {
                 </div>
             </div>
         </div>
+    }
+}
+
+/// A banner on every page when the deployment runs in a way its users must
+/// know about (the platform sandbox enabled in production).
+#[component]
+pub fn DeploymentNotice() -> impl IntoView {
+    let notice = Resource::new(|| (), |_| deployment_notice());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                notice
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|text| {
+                        view! {
+                            <div class="deployment-notice" role="status">
+                                <p class="container">{text}</p>
+                            </div>
+                        }
+                    })
+            })}
+        </Transition>
     }
 }

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <a class="skip-link" href="#main">
                     "Skip to content"
                 </a>
+                <layout::DeploymentNotice />
                 <layout::TopNav />
                 <main id="main" class="container">
                     <Routes fallback=|| view! { <NotFound /> }>

@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod capture;
 mod cli;
+mod deployment;
 mod dump;
 mod harness;
 mod jobs;

@@ -16,7 +16,12 @@ on_both_databases!(
 );
 
 /// Server functions that act on no business (the caller's own account).
-const ACCOUNT_FUNCTIONS: &[&str] = &["auth/", "businesses/list", "businesses/create"];
+const ACCOUNT_FUNCTIONS: &[&str] = &[
+    "auth/",
+    "businesses/list",
+    "businesses/create",
+    "deployment/",
+];
 /// Server functions that only read.
 const READ_FUNCTIONS: &[&str] = &["businesses/get", "connections/list"];
 /// Server functions keyed by a pending decision that belongs to the user and
