@@ -137,6 +137,11 @@ pub enum Role {
 }
 
 impl Role {
+    /// Owners and admins connect, disconnect and change settings; viewers read.
+    pub fn can_manage(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",

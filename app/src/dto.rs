@@ -65,6 +65,8 @@ pub struct PlatformCard {
 pub struct ConnectionsOverview {
     pub cards: Vec<PlatformCard>,
     pub audit: Vec<AuditView>,
+    /// The caller is an owner or admin: may connect and disconnect (a viewer reads).
+    pub can_manage: bool,
 }
 
 /// A Facebook Page offered after Meta's consent (no tokens).

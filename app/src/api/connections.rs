@@ -14,7 +14,7 @@ pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, 
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
-        businesses::get(&state.db, user.id, business_id).await?;
+        let business = businesses::get(&state.db, user.id, business_id).await?;
         let rows = connections::list(&state.db, business_id).await?;
         let cards = Platform::ALL
             .into_iter()
@@ -35,7 +35,11 @@ pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, 
             })
             .collect();
         let audit = connections::recent_audit(&state.db, business_id, 10).await?;
-        Ok(ConnectionsOverview { cards, audit })
+        Ok(ConnectionsOverview {
+            cards,
+            audit,
+            can_manage: business.role.can_manage(),
+        })
     })
     .await
 }

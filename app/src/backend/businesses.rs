@@ -127,9 +127,10 @@ pub async fn require_manager(
     business_id: Uuid,
 ) -> Result<BusinessView, AppError> {
     let business = get(db, user_id, business_id).await?;
-    match business.role {
-        Role::Owner | Role::Admin => Ok(business),
-        Role::Viewer => Err(AppError::Forbidden),
+    if business.role.can_manage() {
+        Ok(business)
+    } else {
+        Err(AppError::Forbidden)
     }
 }
 

@@ -196,7 +196,9 @@ fn Dashboard(
 ) -> impl IntoView {
     let rename_value = rename.value();
     let toasts = Toasts::expect();
-    let name = business.name.clone();
+    let can_manage = business.role.can_manage();
+    let is_owner = business.role == crate::domain::Role::Owner;
+    let (settings, danger) = (business.clone(), business.clone());
     Effect::new(move |_| {
         if let Some(Ok(b)) = rename_value.get() {
             toasts.push(ToastKind::Success, format!("Renamed to {}.", b.name));
@@ -213,6 +215,17 @@ fn Dashboard(
             </p>
         </header>
         <super::connections::ConnectionsSection business_id=business.id data=connections />
+        {can_manage.then(|| view! { <Settings business=settings rename /> })}
+        {is_owner.then(|| view! { <DangerZone business=danger /> })}
+    }
+}
+
+/// Business settings: owners and admins only.
+#[component]
+fn Settings(business: BusinessView, rename: ServerAction<RenameBusiness>) -> impl IntoView {
+    let rename_value = rename.value();
+    let name = business.name.clone();
+    view! {
         <section class="card" aria-labelledby="settings-heading">
             <h2 id="settings-heading">"Settings"</h2>
             <ActionForm action=rename attr:novalidate=true>
@@ -230,7 +243,6 @@ fn Dashboard(
                 </button>
             </ActionForm>
         </section>
-        <DangerZone business />
     }
 }
 

@@ -96,6 +96,7 @@ pub fn ConnectionsSection(business_id: Uuid, data: ConnectionsData) -> impl Into
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(o) => {
                             let none = o.cards.iter().all(|c| c.connections.is_empty());
+                            let can_manage = o.can_manage;
                             view! {
                                 <Show when=move || none>
                                     <p class="empty-note">
@@ -106,7 +107,7 @@ pub fn ConnectionsSection(business_id: Uuid, data: ConnectionsData) -> impl Into
                                 <div class="platform-grid">
                                     {o.cards
                                         .into_iter()
-                                        .map(|card| view! { <PlatformCardView card business_id disconnect /> })
+                                        .map(|card| view! { <PlatformCardView card business_id disconnect can_manage /> })
                                         .collect_view()}
                                 </div>
                                 <AuditList events=o.audit />
@@ -125,6 +126,8 @@ fn PlatformCardView(
     card: PlatformCard,
     business_id: Uuid,
     disconnect: ServerAction<DisconnectPlatform>,
+    /// Owners and admins see the actions; viewers read.
+    can_manage: bool,
 ) -> impl IntoView {
     let platform = card.platform;
     let connect_href = format!(
@@ -135,6 +138,15 @@ fn PlatformCardView(
     let connected = !card.connections.is_empty();
     let body = if !card.configured {
         view! { <p class="meta">"Not available on this server yet."</p> }.into_any()
+    } else if !can_manage {
+        view! {
+            {card.connections.into_iter().map(|c| view! { <ConnectionLine c /> }).collect_view()}
+            <p class="meta">
+                {if connected { "" } else { "Not connected. " }}
+                "Owners and admins of this business can connect and disconnect accounts."
+            </p>
+        }
+        .into_any()
     } else if !connected {
         view! {
             <p>"Not connected."</p>

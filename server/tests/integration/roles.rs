@@ -13,7 +13,42 @@ use crate::on_both_databases;
 on_both_databases!(
     every_route_hides_other_tenants_and_refuses_viewers,
     a_manager_demoted_during_consent_cannot_finish_it,
+    a_viewer_is_shown_no_action_it_may_not_take,
 );
+
+/// The dashboard offers a viewer what it can do — read — and explains the
+/// rest, instead of buttons that answer 403.
+async fn a_viewer_is_shown_no_action_it_may_not_take(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let owner = new_client();
+    app.signup_as(&owner, "owner@example.com").await;
+    let business = app.create_business_as(&owner, "Northwind").await;
+    let viewer = new_client();
+    add_member(&app, &viewer, "viewer@example.com", &business, "viewer").await;
+    let page = |client: reqwest::Client| {
+        let url = app.url(&format!("/businesses/{business}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let as_owner = page(owner).await;
+    for action in ["Connect X", "Rename", "Delete business"] {
+        assert!(as_owner.contains(action), "the owner sees {action}");
+    }
+    let as_viewer = page(viewer).await;
+    assert!(
+        as_viewer.contains("Northwind"),
+        "the viewer reads the business"
+    );
+    for action in ["Connect X", "Rename", "Delete business", "Disconnect"] {
+        assert!(
+            !as_viewer.contains(action),
+            "the viewer is not offered {action}"
+        );
+    }
+    assert!(as_viewer.contains("Owners and admins of this business can connect"));
+    app.stop().await;
+}
 
 /// Server functions that act on no business (the caller's own account).
 const ACCOUNT_FUNCTIONS: &[&str] = &[
