@@ -8,7 +8,71 @@ on_both_databases!(
     a_single_page_is_connected_without_the_picker,
     meta_warns_at_14_and_3_days_then_needs_a_reconnect,
     an_unreadable_grant_token_is_never_a_quiet_success,
+    metas_failures_show_no_secret_anywhere,
 );
+
+/// SECURITY.md C16: when Meta's exchange fails, neither the page the user
+/// lands on, nor the API's view of the business, nor the audit trail carry
+/// the code, the app secret, or a token.
+async fn metas_failures_show_no_secret_anywhere(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (client, business) = owner_with_business(&app, "owner@example.com").await;
+    for fault in ["server_error", "invalid_grant", "rate_limit"] {
+        set_fault(&app, "meta", Some(fault)).await;
+        let callback = meta_consent(&app, &client, &business, "approve").await;
+        let code = query_of(&callback)["code"].clone();
+        let res = client.get(&callback).send().await.unwrap();
+        let to = location(&res);
+        assert!(to.contains("oauth=failed"), "{fault}: {to}");
+        let landing = client
+            .get(app.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let list = app
+            .call_as(
+                &client,
+                "connections/list",
+                &[("business_id", business.as_str())],
+            )
+            .await
+            .body
+            .to_string();
+        let audit: String = audit_events::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.detail)
+            .collect();
+        for (what, text) in [
+            ("landing page", &landing),
+            ("API", &list),
+            ("audit", &audit),
+            ("redirect", &to),
+        ] {
+            for secret in [
+                code.as_str(),
+                "sandbox-meta-app-secret",
+                "meta-st-",
+                "meta-lt-",
+                "meta-pt",
+                "fb_exchange_token",
+                "input_token",
+            ] {
+                assert!(!text.contains(secret), "{fault}: {what} shows {secret}");
+            }
+        }
+    }
+    set_fault(&app, "meta", None).await;
+    assert!(connections_of(&app).await.is_empty());
+    app.stop().await;
+}
 
 /// SECURITY.md E27 for the grant token: disconnect cannot revoke a grant it
 /// cannot read, and says so instead of claiming it did.

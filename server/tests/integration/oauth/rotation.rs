@@ -190,6 +190,29 @@ async fn rotation_covers_every_ciphertext_and_the_old_key_can_go(b: Backend) {
             "{platform}: {body}"
         );
     }
+    // A connection without a refresh token is checked instead (LinkedIn's
+    // introspection), with the access token the new key opens.
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::RefreshTokenCt,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(connections::Column::Platform.eq("linkedin"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = post_json(
+        &client,
+        app.url(&format!(
+            "/api/v1/oauth/linkedin/refresh?business_id={business}"
+        )),
+    )
+    .await;
+    assert_eq!(
+        (status, body["results"][0]["outcome"].as_str()),
+        (200, Some("checked")),
+        "{body}"
+    );
     // The waiting Page choice still opens.
     let choices = app
         .call_as(
