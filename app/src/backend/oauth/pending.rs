@@ -384,6 +384,25 @@ mod tests {
         })
     }
 
+    /// Compiles only while `T` has no `Serialize`: with one, both impls
+    /// apply and the call below is ambiguous (a build failure, not a pass).
+    trait NotSerialize<A> {
+        fn holds() {}
+    }
+    impl<T: ?Sized> NotSerialize<()> for T {}
+    struct Ambiguous;
+    impl<T: ?Sized + serde::Serialize> NotSerialize<Ambiguous> for T {}
+
+    #[test]
+    fn token_holders_cannot_be_serialized() {
+        use crate::backend::oauth::tokens::TokenSet;
+        <Page as NotSerialize<_>>::holds();
+        <Grant as NotSerialize<_>>::holds();
+        <PendingAccount as NotSerialize<_>>::holds();
+        <Pending as NotSerialize<_>>::holds();
+        <TokenSet as NotSerialize<_>>::holds();
+    }
+
     #[test]
     fn debug_never_shows_a_token() {
         let Pending::MetaPages(g) = grant() else {

@@ -21,6 +21,7 @@ mod refresh;
 mod refresh_outcomes;
 mod rotation;
 mod state;
+mod web_hardening;
 
 on_both_databases!(
     connecting_x_stores_only_ciphertext_and_reconnect_updates,
