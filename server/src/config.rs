@@ -317,6 +317,11 @@ impl Settings {
                 }
             }
         }
+        if self.sandbox == Some(true) && !cfg!(feature = "sandbox") {
+            anyhow::bail!(
+                "sandbox = true, but this build has no sandbox (it was built without the `sandbox` feature)"
+            );
+        }
         if self.session_idle_minutes <= 0 || self.session_absolute_minutes <= 0 {
             anyhow::bail!("session lifetimes must be positive");
         }
@@ -344,7 +349,7 @@ impl Settings {
 
     /// Whether the sandbox stands in for platforms without credentials.
     pub fn sandbox_enabled(&self) -> bool {
-        self.sandbox.unwrap_or(self.env == Environment::Development)
+        cfg!(feature = "sandbox") && self.sandbox.unwrap_or(self.env == Environment::Development)
     }
 
     pub fn is_postgres(&self) -> bool {

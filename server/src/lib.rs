@@ -11,8 +11,11 @@ pub mod health;
 pub mod jobs;
 pub mod keys;
 pub mod oauth_routes;
-pub mod sandbox;
 pub mod scrub;
 pub mod security;
 pub mod startup;
 pub mod telemetry;
+
+/// The platform sandbox, when this build has it (the `sandbox` feature).
+#[cfg(feature = "sandbox")]
+pub use ::sandbox;

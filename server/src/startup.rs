@@ -1,7 +1,6 @@
 //! Builds the application (router, state, job queue) from settings, binds it
 //! (port 0 works, for tests) and runs web and jobs until shutdown.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -196,7 +195,7 @@ pub fn router(
         vault,
         providers,
     };
-    let sandbox_config = sandbox_config(settings, &public_origin);
+    let public_origin_for_sandbox = public_origin.clone();
     let sec = WebSecurity {
         public_origin: public_origin.into(),
         https,
@@ -214,15 +213,7 @@ pub fn router(
         .route("/api/v1/openapi.json", get(crate::api_docs::openapi_json))
         .route("/api/docs", get(crate::api_docs::docs_page))
         .merge(crate::oauth_routes::routes());
-    if sandbox {
-        router = router.merge(crate::sandbox::router(sandbox_config));
-    } else {
-        // With the sandbox off nothing under /sandbox exists, whatever the
-        // method: a plain 404, not a page render or a 405.
-        router = router
-            .route("/sandbox", any(sandbox_off))
-            .route("/sandbox/{*rest}", any(sandbox_off));
-    }
+    router = mount_sandbox(router, settings, &public_origin_for_sandbox, sandbox);
     router
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -264,19 +255,70 @@ async fn sandbox_off() -> StatusCode {
     StatusCode::NOT_FOUND
 }
 
+/// The sandbox's routes when it is on; otherwise nothing under /sandbox
+/// exists, whatever the method: a plain 404, not a page render or a 405.
+fn mount_sandbox(
+    router: Router<AppState>,
+    settings: &Settings,
+    public_origin: &str,
+    enabled: bool,
+) -> Router<AppState> {
+    #[cfg(feature = "sandbox")]
+    if enabled {
+        return router.merge(::sandbox::router(sandbox_config(settings, public_origin)));
+    }
+    let _ = (settings, public_origin, enabled);
+    router
+        .route("/sandbox", any(sandbox_off))
+        .route("/sandbox/{*rest}", any(sandbox_off))
+}
+
 /// What the sandbox may redirect to (this deployment's callbacks, plus any
 /// redirect URI the operator configured) and who may use its admin paths.
-fn sandbox_config(settings: &Settings, public_origin: &str) -> crate::sandbox::SandboxConfig {
+#[cfg(feature = "sandbox")]
+fn sandbox_config(settings: &Settings, public_origin: &str) -> ::sandbox::SandboxConfig {
     let configured = |p: &PlatformSettings| p.redirect_uri.iter().cloned().collect::<Vec<_>>();
-    crate::sandbox::SandboxConfig {
+    ::sandbox::SandboxConfig {
         public_origin: public_origin.to_owned(),
-        allowed_redirects: HashMap::from([
+        allowed_redirects: std::collections::HashMap::from([
             ("x", configured(&settings.x)),
             ("linkedin", configured(&settings.linkedin)),
             ("meta", configured(&settings.meta)),
         ]),
         admin_token: settings.sandbox_admin_token.clone(),
     }
+}
+
+/// The sandbox standing in for `slug`, as a provider configuration.
+#[cfg(feature = "sandbox")]
+fn sandbox_provider(
+    slug: &str,
+    public_origin: &str,
+    bound: SocketAddr,
+    redirect_uri: String,
+) -> Option<ProviderSettings> {
+    // The browser goes through the public origin; the server calls itself on loopback.
+    let local = if bound.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], bound.port()))
+    } else {
+        bound
+    };
+    let e = ::sandbox::endpoints(slug, public_origin, &format!("http://{local}"))?;
+    Some(ProviderSettings {
+        client_id: e.client_id,
+        client_secret: e.client_secret,
+        redirect_uri,
+        auth_url: e.auth_url,
+        token_url: e.token_url,
+        api_url: e.api_url,
+        sandbox: true,
+    })
+}
+
+/// This build has no sandbox.
+#[cfg(not(feature = "sandbox"))]
+fn sandbox_provider(_: &str, _: &str, _: SocketAddr, _: String) -> Option<ProviderSettings> {
+    None
 }
 
 /// A platform's client: real credentials when configured, else the sandbox
@@ -303,18 +345,7 @@ fn provider(
             sandbox: false,
         }),
         _ if settings.sandbox_enabled() => {
-            // The browser goes through the public origin; the server calls itself on loopback.
-            let local = if bound.ip().is_unspecified() {
-                SocketAddr::from(([127, 0, 0, 1], bound.port()))
-            } else {
-                bound
-            };
-            let sandbox =
-                crate::sandbox::endpoints(slug, public_origin, &format!("http://{local}"))?;
-            Some(ProviderSettings {
-                redirect_uri,
-                ..sandbox
-            })
+            sandbox_provider(slug, public_origin, bound, redirect_uri)
         }
         _ => None,
     }

@@ -229,12 +229,21 @@ async fn set_fault(
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// The sandbox's endpoints for a platform, as a provider configuration.
-pub fn endpoints(
-    slug: &str,
-    public_origin: &str,
-    local_origin: &str,
-) -> Option<app::backend::oauth::ProviderSettings> {
+/// Where a platform's sandbox answers, and the app credentials it accepts:
+/// what a provider configuration needs to talk to it.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Reached by the browser, through the public origin.
+    pub auth_url: String,
+    /// Reached by the server, on its local address.
+    pub token_url: String,
+    pub api_url: String,
+}
+
+/// The sandbox's endpoints for a platform (`x`, `linkedin`, `meta`).
+pub fn endpoints(slug: &str, public_origin: &str, local_origin: &str) -> Option<Endpoints> {
     let (client_id, secret, auth, token, api) = match slug {
         "x" => (
             x::CLIENT_ID,
@@ -259,14 +268,12 @@ pub fn endpoints(
         ),
         _ => return None,
     };
-    Some(app::backend::oauth::ProviderSettings {
+    Some(Endpoints {
         client_id: client_id.to_owned(),
         client_secret: secret.to_owned().into(),
-        redirect_uri: String::new(),
         auth_url: format!("{public_origin}{auth}"),
         token_url: format!("{local_origin}{token}"),
         api_url: format!("{local_origin}{api}"),
-        sandbox: true,
     })
 }
 
