@@ -172,12 +172,12 @@ export class BusinessesPage {
     await this.timezone.fill(timezone);
     await this.createButton.click();
     await expect(this.page).toHaveURL(DASHBOARD_URL);
-    await new DashboardPage(this.page).expectBusiness(name);
+    await new BusinessPage(this.page).expectBusiness(name);
     return this.page.url();
   }
 }
 
-export class DashboardPage {
+export class BusinessPage {
   readonly noAccounts: Locator;
   /** The "Delete this business" section (the page has a second "Business name" field, for renaming). */
   readonly dangerZone: Locator;

@@ -2,7 +2,7 @@ import { expect, test, type Request } from '@playwright/test';
 
 import {
   BusinessesPage,
-  DashboardPage,
+  BusinessPage,
   LoginPage,
   Nav,
   PASSWORD,
@@ -20,7 +20,7 @@ test('sign up, create a business, open its dashboard, log out, log in', async ({
   const businesses = await signup.signUp(email, PASSWORD);
 
   await businesses.createBusiness(name, 'Europe/Berlin');
-  const dashboard = new DashboardPage(page);
+  const dashboard = new BusinessPage(page);
   await expect(dashboard.heading(name)).toBeVisible();
   await expect(dashboard.noAccounts).toBeVisible();
 
@@ -118,7 +118,7 @@ test("another user's business is not found", async ({ page }) => {
   await signupB.goto();
   await signupB.signUp(uniqueEmail());
 
-  const dashboard = new DashboardPage(page);
+  const dashboard = new BusinessPage(page);
   await dashboard.goto(businessUrl);
   await expect(page.getByRole('heading', { level: 1, name: 'Not found', exact: true })).toBeVisible();
   await expect(dashboard.heading(name)).toHaveCount(0);
@@ -131,7 +131,7 @@ test('delete requires typing the name', async ({ page }) => {
   const name = uniqueBusinessName();
   await businesses.createBusiness(name);
 
-  const dashboard = new DashboardPage(page);
+  const dashboard = new BusinessPage(page);
   await expect(dashboard.dangerZone).toBeVisible();
   await expect(dashboard.deleteButton).toBeDisabled();
 

@@ -156,8 +156,10 @@ fn BusinessList(list: Vec<BusinessView>) -> impl IntoView {
     .into_any()
 }
 
+/// A business: its connections, activity and settings (the live dashboard
+/// of analytics and sync status arrives with the sync engine).
 #[component]
-pub fn DashboardPage() -> impl IntoView {
+pub fn BusinessPage() -> impl IntoView {
     let params = use_params_map();
     let rename = ServerAction::<RenameBusiness>::new();
     let id = move || {
@@ -181,7 +183,7 @@ pub fn DashboardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match business.await {
                     Err(e) => error_view(e),
-                    Ok(b) => view! { <Dashboard business=b rename connections /> }.into_any(),
+                    Ok(b) => view! { <BusinessOverview business=b rename connections /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -189,7 +191,7 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(
+fn BusinessOverview(
     business: BusinessView,
     rename: ServerAction<RenameBusiness>,
     connections: super::connections::ConnectionsData,

@@ -80,7 +80,7 @@ pub fn App() -> impl IntoView {
                         />
                         <Route
                             path=path!("/businesses/:id")
-                            view=business_pages::DashboardPage
+                            view=business_pages::BusinessPage
                             ssr=SsrMode::Async
                         />
                     </Routes>

@@ -2,6 +2,7 @@
 //! Postgres, apalis-sqlite on SQLite, sharing sea-orm's pool), cron ticks
 //! deduplicated in the database, and one Monitor that drains on shutdown.
 
+pub mod cron;
 pub mod housekeeping;
 pub mod refresh;
 
@@ -226,11 +227,11 @@ pub async fn run(
     deps: JobDeps,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let schedule = cron::Schedule::from_str(&settings.housekeeping_schedule).map_err(|e| {
+    let schedule = ::cron::Schedule::from_str(&settings.housekeeping_schedule).map_err(|e| {
         anyhow::anyhow!("housekeeping_schedule is not a valid cron expression: {e}")
     })?;
     let sweep_schedule =
-        cron::Schedule::from_str(&settings.refresh_sweep_schedule).map_err(|e| {
+        ::cron::Schedule::from_str(&settings.refresh_sweep_schedule).map_err(|e| {
             anyhow::anyhow!("refresh_sweep_schedule is not a valid cron expression: {e}")
         })?;
     let concurrency = settings.worker_concurrency;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::housekeeping::claim_tick;
+use super::cron::{claim_tick, slot_of};
 use super::{Job, JobDeps};
 
 pub const JOB: &str = "refresh-sweep";
@@ -48,8 +48,7 @@ pub async fn due(
 }
 
 pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
-    let slot = DateTime::from_timestamp(tick.get_timestamp() as i64, 0)
-        .ok_or_else(|| AbortError::new(std::io::Error::other("tick timestamp out of range")))?;
+    let slot = slot_of(&tick)?;
     if !claim_tick(&deps, JOB, slot).await? {
         return Ok(());
     }

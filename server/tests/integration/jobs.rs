@@ -174,7 +174,7 @@ async fn ticks_are_claimed_once(b: Backend) {
         .and_hms_opt(12, 0, 0)
         .unwrap()
         .and_utc();
-    use server::jobs::housekeeping::claim;
+    use server::jobs::cron::claim;
     assert!(
         claim(app.db(), "housekeeping", slot, "node-a")
             .await
