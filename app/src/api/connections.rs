@@ -88,15 +88,7 @@ pub async fn meta_page_choices(
         )
         .await?;
         businesses::get(&state.db, user.id, business).await?;
-        Ok(pages
-            .into_iter()
-            .map(|p| crate::dto::MetaPageChoice {
-                id: p.id,
-                name: p.name,
-                instagram: p.instagram,
-                linked_elsewhere: p.linked_elsewhere,
-            })
-            .collect())
+        Ok(pages)
     })
     .await
 }

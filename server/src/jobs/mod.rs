@@ -260,31 +260,23 @@ pub async fn run(
     };
 
     let monitor = Monitor::new().register(cron_worker).register(sweep_worker);
+    // The same worker over either storage (their types differ, the code not).
+    macro_rules! queue_worker {
+        ($storage:expr) => {{
+            let (storage, deps, node) = ($storage, deps.clone(), node.clone());
+            monitor.register(move |_| {
+                WorkerBuilder::new(format!("jobs-{node}"))
+                    .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
+                    .data(deps.clone())
+                    .concurrency(concurrency)
+                    .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
+                    .build(run_job)
+            })
+        }};
+    }
     let monitor = match deps.queue.clone() {
-        JobQueue::Postgres(storage) => {
-            let deps = deps.clone();
-            let node = node.clone();
-            monitor.register(move |_| {
-                WorkerBuilder::new(format!("jobs-{node}"))
-                    .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
-                    .data(deps.clone())
-                    .concurrency(concurrency)
-                    .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
-                    .build(run_job)
-            })
-        }
-        JobQueue::Sqlite(storage) => {
-            let deps = deps.clone();
-            let node = node.clone();
-            monitor.register(move |_| {
-                WorkerBuilder::new(format!("jobs-{node}"))
-                    .backend(storage.clone().poll_with_interval(Duration::from_secs(1)))
-                    .data(deps.clone())
-                    .concurrency(concurrency)
-                    .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff()))
-                    .build(run_job)
-            })
-        }
+        JobQueue::Postgres(storage) => queue_worker!(storage),
+        JobQueue::Sqlite(storage) => queue_worker!(storage),
     };
 
     tracing::info!(node = %node, "job worker started");

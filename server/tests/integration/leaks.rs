@@ -166,6 +166,19 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
         client.post(refresh("x")).send().await.unwrap().status(),
         502
     );
+    // Sentry sends in the background: wait for the event rather than race
+    // the process's exit (a loaded machine can outlast its flush timeout).
+    for _ in 0..100 {
+        if envelopes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e.contains("request failed"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     Command::new("kill")
         .arg(child.id().to_string())

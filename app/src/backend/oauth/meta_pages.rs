@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Account;
@@ -17,6 +16,7 @@ use super::pending::{self, Pending};
 use super::tokens::TokenSet;
 use crate::backend::entities::connections;
 use crate::backend::vault::{Keyring, VaultError};
+use crate::dto::MetaPageChoice;
 use crate::error::AppError;
 
 /// What a pending choice holds: the long-lived user token and the Pages
@@ -36,16 +36,6 @@ impl std::fmt::Debug for Grant {
             .field("sandbox", &self.sandbox)
             .finish_non_exhaustive()
     }
-}
-
-/// A Page as the picker shows it: no tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PageChoice {
-    pub id: String,
-    pub name: String,
-    pub instagram: Option<String>,
-    /// Already connected to another business: choosing it links it here too.
-    pub linked_elsewhere: bool,
 }
 
 /// Whether connecting `page` to `business_id` would link a Page already
@@ -98,12 +88,12 @@ pub async fn choices(
     pending_id: Uuid,
     user_id: Uuid,
     session_id: &str,
-) -> Result<(Uuid, Vec<PageChoice>), AppError> {
+) -> Result<(Uuid, Vec<MetaPageChoice>), AppError> {
     let (business_id, found) = pending::peek(db, vault, pending_id, user_id, session_id).await?;
     let grant = grant_of(found)?;
     let mut choices = Vec::with_capacity(grant.pages.len());
     for p in &grant.pages {
-        choices.push(PageChoice {
+        choices.push(MetaPageChoice {
             id: p.id.clone(),
             name: p.name.clone(),
             instagram: p
