@@ -3,18 +3,20 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+mod audit;
+pub use audit::{audit, recent_audit};
+
 use super::tokens::TokenSet;
 use super::{Account, Providers};
-use crate::backend::entities::{audit_events, connections};
+use crate::backend::entities::connections;
 use crate::backend::vault::{Keyring, Place};
 use crate::domain::{ConnectionStatus, Platform};
-use crate::dto::{AuditView, ConnectionView};
+use crate::dto::ConnectionView;
 use crate::error::AppError;
 
 fn place<'a>(id: &'a str, business_id: Uuid, column: &'a str) -> Place<'a> {
@@ -373,44 +375,4 @@ pub fn access_token(vault: &Keyring, c: &connections::Model) -> Result<SecretStr
             place(&c.id.to_string(), c.business_id, "access_token"),
         )
         .map_err(AppError::internal)
-}
-
-pub async fn audit(
-    db: &impl ConnectionTrait,
-    business_id: Uuid,
-    actor: &str,
-    kind: &str,
-    detail: &str,
-) -> Result<(), AppError> {
-    audit_events::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        business_id: Set(business_id),
-        actor: Set(actor.to_owned()),
-        kind: Set(kind.to_owned()),
-        detail: Set(detail.to_owned()),
-        at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-pub async fn recent_audit(
-    db: &impl ConnectionTrait,
-    business_id: Uuid,
-    limit: u64,
-) -> Result<Vec<AuditView>, AppError> {
-    Ok(audit_events::Entity::find()
-        .filter(audit_events::Column::BusinessId.eq(business_id))
-        .order_by_desc(audit_events::Column::At)
-        .limit(limit)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| AuditView {
-            kind: e.kind,
-            detail: e.detail,
-            at: e.at,
-        })
-        .collect())
 }
