@@ -18,7 +18,10 @@ use crate::backend::vault::Keyring;
 use crate::domain::ConnectionStatus;
 use crate::error::AppError;
 
+mod lease;
+mod store;
 mod waiters;
+use store::Kept;
 use waiters::{outcome_since, wait_for_other};
 
 /// How long one refresh may hold the lease before others may take over.
@@ -150,34 +153,13 @@ pub async fn refresh(
             version: start.version,
         });
     }
-    // Take the lease: succeeds for exactly one caller holding this version.
-    let taken = connections::Entity::update_many()
-        .col_expr(
-            connections::Column::RefreshLeaseUntil,
-            Expr::value(now + LEASE),
-        )
-        .col_expr(
-            connections::Column::Version,
-            Expr::col(connections::Column::Version).add(1),
-        )
-        .filter(connections::Column::Id.eq(id))
-        .filter(connections::Column::Version.eq(start.version))
-        .filter(
-            connections::Column::RefreshLeaseUntil
-                .is_null()
-                .or(connections::Column::RefreshLeaseUntil.lt(now)),
-        )
-        .exec(db)
-        .await?
-        .rows_affected
-        == 1;
-    if !taken {
+    if !lease::take(db, &start, now).await? {
         return wait_for_other(db, &start).await;
     }
     let leased_version = start.version + 1;
     let id_str = id.to_string();
     let Some(refresh_ct) = &start.refresh_token_ct else {
-        release(db, id, leased_version).await?;
+        lease::release(db, id, leased_version).await?;
         return Err(RefreshError::Unsupported("no refresh token was issued"));
     };
     let refresh_token = match vault.decrypt(
@@ -198,7 +180,7 @@ pub async fn refresh(
         }
     };
     let Some(answer) = client.refresh(cfg, &providers.http, &refresh_token) else {
-        release(db, id, leased_version).await?;
+        lease::release(db, id, leased_version).await?;
         return Err(RefreshError::Unsupported(
             "this platform cannot refresh: reconnect",
         ));
@@ -206,63 +188,11 @@ pub async fn refresh(
     let answer = answer.await;
     match answer {
         Ok(tokens) => {
-            use secrecy::ExposeSecret;
-            let access_ct = vault.encrypt(
-                tokens.access_token.expose_secret(),
-                place_of(&id_str, start.business_id, "access_token"),
-            );
-            // Keep the old refresh token if the answer has none, sealed anew
-            // with the primary key like everything this write stores.
-            let place = place_of(&id_str, start.business_id, "refresh_token");
-            let refresh_ct = match &tokens.refresh_token {
-                Some(rt) => vault.encrypt(rt.expose_secret(), place),
-                // Unchanged bytes when already on the primary key.
-                None => vault
-                    .reseal(refresh_ct, place)
-                    .unwrap_or_else(|_| vault.encrypt(refresh_token.expose_secret(), place)),
+            let kept = Kept {
+                ciphertext: refresh_ct,
+                token: &refresh_token,
             };
-            let now = Utc::now();
-            // Tokens, expiry, version and lease in one statement, only while
-            // this caller still holds the lease it took.
-            let stored = healthy(connections::Entity::update_many())
-                .col_expr(connections::Column::AccessTokenCt, Expr::value(access_ct))
-                .col_expr(
-                    connections::Column::RefreshTokenCt,
-                    Expr::value(Some(refresh_ct)),
-                )
-                .col_expr(
-                    connections::Column::AccessExpiresAt,
-                    Expr::value(tokens.expires_at),
-                )
-                .col_expr(connections::Column::LastRefreshedAt, Expr::value(Some(now)))
-                .col_expr(
-                    connections::Column::RefreshLeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(
-                    connections::Column::Version,
-                    Expr::value(leased_version + 1),
-                )
-                .col_expr(connections::Column::UpdatedAt, Expr::value(now))
-                .filter(connections::Column::Id.eq(id))
-                .filter(connections::Column::Version.eq(leased_version))
-                .exec(db)
-                .await?
-                .rows_affected;
-            if stored != 1 {
-                // The row moved on under us (the lease lapsed and another
-                // caller took it, or a reconnect replaced the tokens): what
-                // the platform just issued was not stored. Not a success.
-                tracing::error!(connection_id = %id, platform = platform.slug(), "refreshed tokens could not be stored: the lease was lost");
-                return Err(ProviderError::Transient(
-                    "the refresh lease was lost before its tokens were stored".into(),
-                )
-                .into());
-            }
-            tracing::info!(connection_id = %id, platform = platform.slug(), "tokens refreshed");
-            Ok(Refreshed::Refreshed {
-                version: leased_version + 1,
-            })
+            store::write_back(db, vault, &start, leased_version, &tokens, kept, platform).await
         }
         Err(err) => {
             // A lost race is not a dead grant: re-read before judging.
@@ -347,19 +277,6 @@ async fn check(
             Err(err.into())
         }
     }
-}
-
-async fn release(db: &impl ConnectionTrait, id: Uuid, version: i32) -> Result<(), RefreshError> {
-    connections::Entity::update_many()
-        .col_expr(
-            connections::Column::RefreshLeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(connections::Column::Id.eq(id))
-        .filter(connections::Column::Version.eq(version))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Stores the failure's consequence and releases the lease.
