@@ -5,7 +5,7 @@ use crate::on_both_databases;
 
 on_both_databases!(concurrent_refreshes_make_one_token_call_and_keep_the_chain);
 
-async fn refresh_now(
+pub(super) async fn refresh_now(
     app: &TestApp,
     client: &reqwest::Client,
     business: &str,

@@ -32,22 +32,7 @@ async fn invalid_grant_after_a_lost_race_is_not_a_dead_grant(b: Backend) {
     let (client, business, row) = connected_x(&app).await;
 
     set_fault(&app, "x", Some("slow")).await;
-    let late = tokio::spawn({
-        let (app_url, client, business) = (app.base.clone(), client.clone(), business.clone());
-        async move {
-            let res = client
-                .post(format!(
-                    "{app_url}/api/v1/oauth/x/refresh?business_id={business}"
-                ))
-                .send()
-                .await
-                .unwrap();
-            (
-                res.status().as_u16(),
-                res.json::<serde_json::Value>().await.unwrap(),
-            )
-        }
-    });
+    let late = spawn_refresh(&app, &client, &business);
     let mut leased = None;
     for _ in 0..40 {
         let now = connections_of(&app).await.remove(0);
@@ -146,17 +131,20 @@ async fn invalid_grant_after_a_lost_race_is_not_a_dead_grant(b: Backend) {
     app.stop().await;
 }
 
-async fn refresh_x(
+/// A forced X refresh running in the background; its (status, body).
+fn spawn_refresh(
     app: &TestApp,
     client: &reqwest::Client,
     business: &str,
-) -> (u16, serde_json::Value) {
-    let res = client
-        .post(app.url(&format!("/api/v1/oauth/x/refresh?business_id={business}")))
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
+) -> tokio::task::JoinHandle<(u16, serde_json::Value)> {
+    let (url, client) = (
+        app.url(&format!("/api/v1/oauth/x/refresh?business_id={business}")),
+        client.clone(),
+    );
+    tokio::spawn(async move {
+        let res = client.post(url).send().await.unwrap();
+        (res.status().as_u16(), res.json().await.unwrap())
+    })
 }
 
 async fn connected_x(app: &TestApp) -> (reqwest::Client, String, connections::Model) {
@@ -189,22 +177,7 @@ async fn a_waiter_reports_the_holders_failure_not_joined(b: Backend) {
         .exec(&app.db)
         .await
         .unwrap();
-    let waiter = tokio::spawn({
-        let (app_url, client, business) = (app.base.clone(), client.clone(), business.clone());
-        async move {
-            let res = client
-                .post(format!(
-                    "{app_url}/api/v1/oauth/x/refresh?business_id={business}"
-                ))
-                .send()
-                .await
-                .unwrap();
-            (
-                res.status().as_u16(),
-                res.json::<serde_json::Value>().await.unwrap(),
-            )
-        }
-    });
+    let waiter = spawn_refresh(&app, &client, &business);
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     // The holder's platform call failed transiently; it records so and lets go.
     connections::Entity::update_many()
@@ -244,7 +217,7 @@ async fn a_refresh_whose_result_cannot_be_stored_is_not_a_success(b: Backend) {
         return;
     };
     let (client, business, row) = connected_x(&app).await;
-    let (status, _) = refresh_x(&app, &client, &business).await;
+    let (status, _) = super::refresh::refresh_now(&app, &client, &business).await;
     assert_eq!(status, 200, "a refresh that can be stored succeeds");
     let row = connections::Entity::find_by_id(row.id)
         .one(&app.db)
@@ -262,22 +235,7 @@ async fn a_refresh_whose_result_cannot_be_stored_is_not_a_success(b: Backend) {
     // X answers after 3 seconds; meanwhile the row moves on under the
     // refresher (as when its lease lapsed and another caller took over).
     set_fault(&app, "x", Some("slow")).await;
-    let refresher = tokio::spawn({
-        let (app_url, client, business) = (app.base.clone(), client.clone(), business.clone());
-        async move {
-            let res = client
-                .post(format!(
-                    "{app_url}/api/v1/oauth/x/refresh?business_id={business}"
-                ))
-                .send()
-                .await
-                .unwrap();
-            (
-                res.status().as_u16(),
-                res.json::<serde_json::Value>().await.unwrap(),
-            )
-        }
-    });
+    let refresher = spawn_refresh(&app, &client, &business);
     let mut leased = false;
     for _ in 0..40 {
         if connections_of(&app).await[0].refresh_lease_until.is_some() {
