@@ -8,7 +8,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Invalid;
+use shared::domain::Invalid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -121,17 +121,23 @@ mod ssr {
         }
     }
 
-    impl From<sea_orm::DbErr> for AppError {
-        fn from(err: sea_orm::DbErr) -> Self {
-            AppError::internal(err)
-        }
-    }
-
-    impl From<sea_orm::TransactionError<AppError>> for AppError {
-        fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+    /// The backend's error at the server-function boundary: the same
+    /// meaning, in the words a user reads; internal detail stays in the log.
+    impl From<backend::Error> for AppError {
+        fn from(err: backend::Error) -> Self {
+            use backend::Error as E;
             match err {
-                sea_orm::TransactionError::Connection(e) => e.into(),
-                sea_orm::TransactionError::Transaction(e) => e,
+                E::Unauthorized => AppError::Unauthorized,
+                E::NotFound => AppError::NotFound,
+                E::Forbidden => AppError::Forbidden,
+                E::Invalid { field, message } => AppError::Invalid { field, message },
+                E::Conflict(message) => AppError::Conflict(message),
+                E::BadCredentials => AppError::BadCredentials,
+                E::RateLimited { retry_after_secs } => AppError::RateLimited { retry_after_secs },
+                E::Provider { class } => {
+                    AppError::internal(format_args!("provider error: {class}"))
+                }
+                E::Internal(detail) => AppError::internal(detail),
             }
         }
     }

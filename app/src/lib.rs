@@ -2,13 +2,7 @@
 //! `ssr`) and the browser (feature `hydrate`).
 
 pub mod api;
-pub mod domain;
-pub mod dto;
 pub mod error;
-pub mod format;
 pub mod ui;
-
-#[cfg(feature = "ssr")]
-pub mod backend;
 
 pub use ui::{App, shell};

@@ -12,18 +12,7 @@ use serde_json::json;
 use crate::{Sandbox, random_token};
 
 /// HTML-escapes text reflected into the consent pages.
-pub fn esc(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '&' => "&amp;".into(),
-            '<' => "&lt;".into(),
-            '>' => "&gt;".into(),
-            '"' => "&quot;".into(),
-            '\'' => "&#39;".into(),
-            c => c.to_string(),
-        })
-        .collect()
-}
+pub use shared::format::escape_html as esc;
 
 /// `uri` with `pairs` appended to its query.
 pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {

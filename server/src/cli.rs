@@ -2,13 +2,14 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use app::domain::{Email, Password};
 use clap::{Parser, Subcommand};
+use shared::domain::{Email, Password};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::db;
+use crate::observability::telemetry;
 use crate::startup::{Application, Roles};
-use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -115,7 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Generate,
         } => {
-            let entry = app::backend::vault::Keyring::generate_entry(&crate::keys::new_key_id());
+            let entry = backend::vault::Keyring::generate_entry(&crate::keys::new_key_id());
             println!("{}", secrecy::ExposeSecret::expose_secret(&entry));
             Ok(())
         }
@@ -175,7 +176,7 @@ async fn create_user(settings: Settings, email: &str) -> anyhow::Result<()> {
     let password = Password::parse(&raw).map_err(|e| anyhow::anyhow!("password: {e}"))?;
     let db = db::connect(&settings.database_url).await?;
     db::migrate(&db).await?;
-    let user = app::backend::users::create(&db, &email, password)
+    let user = backend::accounts::users::create(&db, &email, password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Created user {} ({})", user.email, user.id);

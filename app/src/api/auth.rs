@@ -1,14 +1,12 @@
 use leptos::prelude::*;
 
-use crate::dto::UserView;
 use crate::error::AppError;
+use shared::dto::UserView;
 
 #[cfg(feature = "ssr")]
-async fn start_session(
-    state: &crate::backend::AppState,
-    user_id: uuid::Uuid,
-) -> Result<(), AppError> {
-    use crate::backend::{request, sessions};
+async fn start_session(state: &backend::AppState, user_id: uuid::Uuid) -> Result<(), AppError> {
+    use crate::api::request;
+    use backend::accounts::sessions;
     // Rotation: whatever session id the browser held before login dies here.
     if let Some(old) = request::presented_token()? {
         sessions::delete(&state.db, &old).await?;
@@ -20,8 +18,9 @@ async fn start_session(
 /// Creates an account and signs it in.
 #[server(prefix = "/api/fn", endpoint = "auth/signup")]
 pub async fn signup(email: String, password: String) -> Result<UserView, AppError> {
-    use crate::backend::{request, users};
-    use crate::domain::{Email, Password};
+    use crate::api::request;
+    use backend::accounts::users;
+    use shared::domain::{Email, Password};
     request::respond(async move {
         let state = request::state()?;
         state.limits.check_signup(request::client_ip())?;
@@ -40,10 +39,11 @@ pub async fn signup(email: String, password: String) -> Result<UserView, AppErro
 
 #[server(prefix = "/api/fn", endpoint = "auth/login")]
 pub async fn login(email: String, password: String) -> Result<UserView, AppError> {
-    use crate::backend::{request, users};
+    use crate::api::request;
+    use backend::accounts::users;
     request::respond(async move {
         let state = request::state()?;
-        let key = crate::domain::Email::parse(&email).ok();
+        let key = shared::domain::Email::parse(&email).ok();
         state
             .limits
             .check_login(request::client_ip(), key.as_ref())?;
@@ -60,7 +60,8 @@ pub async fn login(email: String, password: String) -> Result<UserView, AppError
 
 #[server(prefix = "/api/fn", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::backend::{request, sessions};
+    use crate::api::request;
+    use backend::accounts::sessions;
     request::respond(async move {
         let state = request::state()?;
         if let Some(token) = request::presented_token()? {
@@ -74,7 +75,8 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, or `None`.
 #[server(prefix = "/api/fn", endpoint = "auth/me")]
 pub async fn me() -> Result<Option<UserView>, AppError> {
-    use crate::backend::{request, users};
+    use crate::api::request;
+    use backend::accounts::users;
     request::respond(async move {
         let state = request::state()?;
         let Some(current) = request::current_user().await? else {

@@ -1,16 +1,17 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::dto::ConnectionsOverview;
 use crate::error::AppError;
+use shared::dto::ConnectionsOverview;
 
 /// Every platform's card for a business, with its connections and recent events.
 #[server(prefix = "/api/fn", endpoint = "connections/list")]
 pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, AppError> {
-    use crate::backend::oauth::connections;
-    use crate::backend::{businesses, request};
-    use crate::domain::Platform;
-    use crate::dto::PlatformCard;
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::connections;
+    use shared::domain::Platform;
+    use shared::dto::PlatformCard;
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
@@ -26,9 +27,7 @@ pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, 
                     sandbox: cfg.is_some_and(|c| c.sandbox),
                     connections: rows
                         .iter()
-                        .filter(|c| {
-                            connections::account_platforms(platform).contains(&c.platform.as_str())
-                        })
+                        .filter(|c| c.kind().is_some_and(|k| k.platform() == platform))
                         .map(connections::view)
                         .collect(),
                 }
@@ -47,15 +46,16 @@ pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, 
 /// Revokes (where the platform allows) and removes a platform's connections.
 #[server(prefix = "/api/fn", endpoint = "connections/disconnect")]
 pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<usize, AppError> {
-    use crate::backend::oauth::connections;
-    use crate::backend::{businesses, request};
-    use crate::domain::Platform;
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::oauth::disconnect::disconnect;
+    use shared::domain::Platform;
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
         businesses::require_manager(&state.db, user.id, business_id).await?;
         let platform = Platform::parse(&platform).ok_or(AppError::NotFound)?;
-        connections::disconnect(
+        let done = disconnect(
             &state.db,
             &state.vault,
             &state.providers,
@@ -63,8 +63,8 @@ pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<
             platform,
             &user.id.to_string(),
         )
-        .await
-        .map(|d| d.removed)
+        .await?;
+        Ok(done.removed)
     })
     .await
 }
@@ -73,9 +73,10 @@ pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<
 #[server(prefix = "/api/fn", endpoint = "connections/meta-pages")]
 pub async fn meta_page_choices(
     pending_id: Uuid,
-) -> Result<Vec<crate::dto::MetaPageChoice>, AppError> {
-    use crate::backend::oauth::meta_pages;
-    use crate::backend::{businesses, request};
+) -> Result<Vec<shared::dto::MetaPageChoice>, AppError> {
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::oauth::meta_pages;
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
@@ -96,8 +97,9 @@ pub async fn meta_page_choices(
 /// Connects the chosen Page (and its Instagram account); returns the business id.
 #[server(prefix = "/api/fn", endpoint = "connections/meta-choose")]
 pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid, AppError> {
-    use crate::backend::oauth::meta_pages;
-    use crate::backend::{businesses, request};
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::oauth::meta_pages;
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
@@ -110,7 +112,7 @@ pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid,
         )
         .await?;
         businesses::require_manager(&state.db, user.id, business).await?;
-        meta_pages::choose(
+        Ok(meta_pages::choose(
             &state.db,
             &state.vault,
             pending_id,
@@ -118,7 +120,7 @@ pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid,
             user.id,
             &user.session_id,
         )
-        .await
+        .await?)
     })
     .await
 }
@@ -126,10 +128,11 @@ pub async fn choose_meta_page(pending_id: Uuid, page_id: String) -> Result<Uuid,
 /// An account already connected to another business, waiting for the
 /// user's decision (only for the user and session that authorized it).
 #[server(prefix = "/api/fn", endpoint = "connections/pending-link")]
-pub async fn pending_link(pending_id: Uuid) -> Result<crate::dto::PendingLinkView, AppError> {
-    use crate::backend::oauth::{connections, pending};
-    use crate::backend::{businesses, request};
-    use crate::domain::Platform;
+pub async fn pending_link(pending_id: Uuid) -> Result<shared::dto::PendingLinkView, AppError> {
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::connections;
+    use backend::oauth::pending;
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
@@ -142,7 +145,7 @@ pub async fn pending_link(pending_id: Uuid) -> Result<crate::dto::PendingLinkVie
         )
         .await?;
         businesses::get(&state.db, user.id, business_id).await?;
-        let holders = connections::holders(&state.db, &account.platform, &account.external_id)
+        let holders = connections::holders(&state.db, account.platform, &account.external_id)
             .await?
             .into_iter()
             .filter(|b| *b != business_id)
@@ -153,9 +156,9 @@ pub async fn pending_link(pending_id: Uuid) -> Result<crate::dto::PendingLinkVie
             .filter(|b| holders.contains(&b.id))
             .map(|b| b.name.clone())
             .collect();
-        Ok(crate::dto::PendingLinkView {
+        Ok(shared::dto::PendingLinkView {
             business_id,
-            platform: Platform::parse(&account.platform).ok_or(AppError::NotFound)?,
+            platform: account.platform.platform(),
             display_name: account.display_name,
             also_elsewhere: holders.len() > also_in.len(),
             also_in,
@@ -169,10 +172,10 @@ pub async fn pending_link(pending_id: Uuid) -> Result<crate::dto::PendingLinkVie
 pub async fn decide_link(
     pending_id: Uuid,
     link: bool,
-) -> Result<crate::dto::LinkDecision, AppError> {
-    use crate::backend::oauth::pending;
-    use crate::backend::{businesses, request};
-    use crate::domain::Platform;
+) -> Result<shared::dto::LinkDecision, AppError> {
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::oauth::pending;
     request::respond(async move {
         let user = request::require_user().await?;
         let state = request::state()?;
@@ -194,9 +197,9 @@ pub async fn decide_link(
             link,
         )
         .await?;
-        Ok(crate::dto::LinkDecision {
+        Ok(shared::dto::LinkDecision {
             business_id,
-            platform: Platform::parse(&platform).ok_or(AppError::NotFound)?,
+            platform: platform.platform(),
             linked: link,
         })
     })

@@ -8,7 +8,7 @@ use crate::error::AppError;
 /// sandbox is enabled in production (connections there are not real).
 #[server(prefix = "/api/fn", endpoint = "deployment/notice")]
 pub async fn deployment_notice() -> Result<Option<String>, AppError> {
-    use crate::backend::request;
+    use crate::api::request;
     request::respond(async move { Ok(request::state()?.notice.as_deref().map(str::to_owned)) })
         .await
 }

@@ -5,3 +5,6 @@ pub mod auth;
 pub mod businesses;
 pub mod connections;
 pub mod deployment;
+
+#[cfg(feature = "ssr")]
+pub mod request;

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use super::forms::{Field, FormError, field_error, form_error};
 use super::{Session, ToastKind, Toasts};
 use crate::api::auth::{Login, Signup};
-use crate::domain::{Email, Password};
+use shared::domain::{Email, Password};
 
 fn check_email(v: &str) -> Option<String> {
     Email::parse(v).err().map(|e| e.to_string())

@@ -11,10 +11,10 @@ use super::{NotFound, ToastKind, Toasts};
 use crate::api::businesses::{
     CreateBusiness, DeleteBusiness, RenameBusiness, get_business, list_businesses,
 };
-use crate::domain::BusinessName;
-use crate::dto::BusinessView;
 use crate::error::AppError;
-use crate::format;
+use shared::domain::BusinessName;
+use shared::dto::BusinessView;
+use shared::format;
 
 /// Offered in the time-zone field; any IANA name is accepted.
 const COMMON_ZONES: &[&str] = &[
@@ -199,7 +199,7 @@ fn BusinessOverview(
     let rename_value = rename.value();
     let toasts = Toasts::expect();
     let can_manage = business.role.can_manage();
-    let is_owner = business.role == crate::domain::Role::Owner;
+    let is_owner = business.role == shared::domain::Role::Owner;
     let (settings, danger) = (business.clone(), business.clone());
     Effect::new(move |_| {
         if let Some(Ok(b)) = rename_value.get() {

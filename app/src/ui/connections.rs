@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::{ToastKind, Toasts};
 use crate::api::connections::{DisconnectPlatform, list_connections};
-use crate::domain::Platform;
-use crate::dto::{AuditView, ConnectionView, ConnectionsOverview, PlatformCard};
 use crate::error::AppError;
-use crate::format;
+use shared::domain::Platform;
+use shared::dto::{AuditView, ConnectionView, ConnectionsOverview, PlatformCard};
+use shared::format;
 
 /// The toast for an OAuth round trip's outcome (`?oauth=…&platform=…`).
 pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {

@@ -7,8 +7,8 @@ use leptos_router::hooks::use_navigate;
 use super::{Session, ToastKind, Toasts};
 use crate::api::auth::Logout;
 use crate::api::deployment::deployment_notice;
-use crate::dto::UserView;
-use crate::format;
+use shared::dto::UserView;
+use shared::format;
 
 #[component]
 pub fn TopNav() -> impl IntoView {

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use crate::api::auth::me;
-use crate::dto::UserView;
 use crate::error::AppError;
+use shared::dto::UserView;
 
 #[derive(Clone, Copy)]
 pub struct Session {

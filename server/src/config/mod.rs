@@ -7,11 +7,12 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use app::backend::limits::RateLimitConfig;
+use backend::accounts::limits::RateLimitConfig;
 use figment::Figment;
 use figment::providers::{Env, Serialized};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use shared::domain::Platform;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -328,7 +329,7 @@ impl Settings {
         if !(0.0..=1.0).contains(&self.sentry_sample_rate) {
             anyhow::bail!("sentry_sample_rate must be between 0.0 and 1.0");
         }
-        app::backend::client_addr::TrustedProxies::parse(&self.trusted_proxies)
+        backend::accounts::client_addr::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
         if self.request_timeout_seconds == 0 || self.request_body_timeout_seconds == 0 {
             anyhow::bail!("request timeouts must be at least 1 second");
@@ -344,6 +345,15 @@ impl Settings {
         match &self.public_url {
             Some(url) => origin_of(url),
             None => format!("http://{bound}"),
+        }
+    }
+
+    /// The settings of one platform's client.
+    pub fn platform(&self, platform: Platform) -> &PlatformSettings {
+        match platform {
+            Platform::X => &self.x,
+            Platform::LinkedIn => &self.linkedin,
+            Platform::Meta => &self.meta,
         }
     }
 

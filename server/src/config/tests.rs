@@ -132,7 +132,7 @@ fn production_requires_an_https_public_url() {
     Jail::expect_with(|jail| {
         jail.clear_env();
         jail.set_env("PULSEBOARD_ENV", "production");
-        let keys = app::backend::vault::Keyring::generate_entry("k1");
+        let keys = backend::vault::Keyring::generate_entry("k1");
         jail.set_env("PULSEBOARD_TOKEN_KEYS", keys.expose_secret());
         let load = || Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap());
         let err = load().unwrap_err().to_string();

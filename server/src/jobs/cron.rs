@@ -4,7 +4,7 @@
 
 use apalis::prelude::*;
 use apalis_cron::Tick;
-use app::backend::entities::cron_claims;
+use backend::entities::cron_claims;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};

@@ -6,8 +6,8 @@
 
 use apalis::prelude::*;
 use apalis_cron::Tick;
-use app::backend::entities::{cron_claims, oauth_transactions};
-use app::backend::sessions;
+use backend::accounts::sessions;
+use backend::entities::{cron_claims, oauth_transactions};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
@@ -47,7 +47,7 @@ pub async fn run(job: HousekeepingJob, deps: Data<JobDeps>) -> Result<(), BoxDyn
         .exec(&deps.db)
         .await?
         .rows_affected;
-    let pending = app::backend::oauth::pending::delete_expired(&deps.db, now).await?;
+    let pending = backend::oauth::pending::delete_expired(&deps.db, now).await?;
     let outcome = format!(
         "sessions={sessions} oauth_transactions={transactions} pending_connections={pending}"
     );

@@ -193,8 +193,8 @@ pub struct JobDeps {
     /// This process's name in logs and claim rows.
     pub node: String,
     pub session_idle: chrono::Duration,
-    pub vault: std::sync::Arc<app::backend::vault::Keyring>,
-    pub providers: std::sync::Arc<app::backend::oauth::Providers>,
+    pub vault: std::sync::Arc<backend::vault::Keyring>,
+    pub providers: std::sync::Arc<backend::platforms::Providers>,
     /// Jobs running in this process (named in the log if shutdown abandons them).
     pub in_flight: std::sync::Arc<InFlight>,
 }

@@ -6,9 +6,9 @@
 
 use apalis::prelude::*;
 use apalis_cron::Tick;
-use app::backend::entities::connections;
-use app::backend::oauth::ProviderError;
-use app::backend::oauth::refresh::{self, RefreshError, Refreshed};
+use backend::entities::connections;
+use backend::oauth::refresh::{self, RefreshError, Refreshed};
+use backend::platforms::ProviderError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -52,7 +52,7 @@ pub async fn on_tick(tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError>
     if !claim_tick(&deps, JOB, slot).await? {
         return Ok(());
     }
-    let upkeep = app::backend::oauth::expiry::upkeep(&deps.db, Utc::now()).await?;
+    let upkeep = backend::oauth::expiry::upkeep(&deps.db, Utc::now()).await?;
     if upkeep != Default::default() {
         tracing::info!(job = JOB, %slot, warned = upkeep.warned, lapsed = upkeep.lapsed, "expiry upkeep");
     }

@@ -7,7 +7,7 @@ pub use rotate::{SEALED_COLUMNS, rotate};
 
 use std::path::Path;
 
-use app::backend::vault::Keyring;
+use backend::vault::Keyring;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Environment, Settings};

@@ -7,8 +7,8 @@
 //! seals with the primary key anyway. Interrupted, it resumes by running
 //! again: finished ciphertexts are skipped.
 
-use app::backend::entities::{connections, oauth_transactions, pending_connections};
-use app::backend::vault::{Keyring, Place};
+use backend::entities::{connections, oauth_transactions, pending_connections};
+use backend::vault::{Keyring, Place};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany,

@@ -68,9 +68,9 @@ async fn signup_login_logout(b: Backend) {
 
     let stored: String = {
         use sea_orm::{EntityTrait, QuerySelect};
-        app::backend::entities::users::Entity::find()
+        backend::entities::users::Entity::find()
             .select_only()
-            .column(app::backend::entities::users::Column::PasswordHash)
+            .column(backend::entities::users::Column::PasswordHash)
             .into_tuple()
             .one(&app.db)
             .await
@@ -219,9 +219,9 @@ async fn expired_sessions_are_refused(b: Backend) {
     };
     app.signup_as(&app.client, "idle@example.com").await;
     // Age the session past its idle limit.
-    app::backend::entities::sessions::Entity::update_many()
+    backend::entities::sessions::Entity::update_many()
         .col_expr(
-            app::backend::entities::sessions::Column::LastSeenAt,
+            backend::entities::sessions::Column::LastSeenAt,
             Expr::value(chrono::Utc::now() - chrono::Duration::days(8)),
         )
         .exec(&app.db)

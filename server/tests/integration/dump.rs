@@ -3,7 +3,7 @@
 //! binary column found from the catalog (not from our entity list), and the
 //! key id inside each ciphertext.
 
-use app::backend::vault::key_id_of;
+use backend::vault::key_id_of;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 /// Every `(table, column)` of a binary type, from the database's catalog.

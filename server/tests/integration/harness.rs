@@ -151,7 +151,7 @@ pub const SANDBOX_ADMIN_TOKEN: &str = "test-sandbox-admin-7c2f9e";
 /// A fresh keyring entry, so no test writes a development key file.
 pub fn test_keys() -> String {
     use secrecy::ExposeSecret;
-    app::backend::vault::Keyring::generate_entry("test")
+    backend::vault::Keyring::generate_entry("test")
         .expose_secret()
         .to_owned()
 }

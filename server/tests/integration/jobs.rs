@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::backend::entities::{businesses, cron_claims, oauth_transactions, sessions, users};
+use backend::entities::{businesses, cron_claims, oauth_transactions, sessions, users};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,

@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use app::backend::entities::oauth_transactions;
-use app::backend::vault::{Keyring, Place};
+use backend::entities::oauth_transactions;
+use backend::vault::{Keyring, Place};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use secrecy::{ExposeSecret, SecretString};
@@ -246,10 +246,10 @@ async fn rotation_covers_connection_tokens() {
         "access and refresh token"
     );
 
-    use app::backend::entities::connections;
+    use backend::entities::connections;
     let c = connections::Entity::find().one(&db).await.unwrap().unwrap();
     assert_eq!(
-        app::backend::vault::key_id_of(&c.access_token_ct).unwrap(),
+        backend::vault::key_id_of(&c.access_token_ct).unwrap(),
         "new"
     );
     let id = c.id.to_string();

@@ -4,7 +4,7 @@
 //! this test. A stranger gets 404 on everything that names a business; a
 //! viewer can read but gets 403 on every unsafe action.
 
-use app::backend::entities::memberships;
+use backend::entities::memberships;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use crate::harness::*;
@@ -223,7 +223,7 @@ async fn every_route_hides_other_tenants_and_refuses_viewers(b: Backend) {
 /// A role checked once at the start of a flow is not enough: the callback
 /// and the Page choice check it again.
 async fn a_manager_demoted_during_consent_cannot_finish_it(b: Backend) {
-    use app::backend::entities::connections;
+    use backend::entities::connections;
     use sea_orm::sea_query::Expr;
     let Some(app) = spawn_app(b).await else {
         return;

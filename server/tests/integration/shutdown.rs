@@ -196,7 +196,7 @@ async fn a_tick_lost_to_a_database_outage_is_logged() {
 /// A job still running when the shutdown grace ends is logged with its id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_abandoned_at_the_grace_is_logged_with_its_id() {
-    use app::backend::entities::connections;
+    use backend::entities::connections;
     use sea_orm::EntityTrait;
     use sea_orm::sea_query::Expr;
     let logs = crate::capture::Captured::install(tracing::Level::DEBUG);

@@ -2,7 +2,11 @@
 //! their arguments in their tracing spans (`#[instrument(skip_all)]`), even
 //! with every span and event at TRACE level.
 
-use app::backend::oauth::{ProviderSettings, http_client, linkedin, meta, x};
+use backend::platforms::ProviderSettings;
+use backend::platforms::http_client;
+use backend::platforms::linkedin;
+use backend::platforms::meta;
+use backend::platforms::x;
 use oauth2::PkceCodeVerifier;
 use secrecy::SecretString;
 use tracing::instrument::WithSubscriber;

@@ -2,8 +2,8 @@
 //! byte for byte, PostgreSQL's `pg_dump` — holds no token, code, state or
 //! password, after connecting all three platforms.
 
-use app::backend::oauth::connections::access_token;
-use app::backend::vault::{Keyring, Place};
+use backend::connections::access_token;
+use backend::vault::{Keyring, Place};
 use secrecy::ExposeSecret;
 use server::config::Settings;
 

@@ -22,7 +22,7 @@ async fn the_oauth_http_client_follows_no_redirects() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let res = app::backend::oauth::http_client()
+    let res = backend::platforms::http_client()
         .get(format!("http://{addr}/token"))
         .send()
         .await
@@ -37,7 +37,10 @@ async fn the_oauth_http_client_follows_no_redirects() {
 
 #[tokio::test]
 async fn a_platform_that_never_answers_is_a_transient_timeout() {
-    use app::backend::oauth::{ProviderError, ProviderSettings, http_client_with, x};
+    use backend::platforms::ProviderError;
+    use backend::platforms::ProviderSettings;
+    use backend::platforms::http_client_with;
+    use backend::platforms::x;
     // Accepts connections, reads nothing, answers nothing.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -70,7 +70,7 @@ async fn linkedin_without_a_refresh_token_is_checked_by_introspection(b: Backend
     assert!(c.refresh_token_ct.is_none() && c.refresh_expires_at.is_none());
     let now = chrono::Utc::now();
     assert!(
-        !app::backend::oauth::refresh::due(&c, now + chrono::Duration::days(58)),
+        !backend::oauth::refresh::due(&c, now + chrono::Duration::days(58)),
         "nothing to refresh with, ever"
     );
 
@@ -141,7 +141,7 @@ async fn linkedin_is_swept_a_week_early_and_keeps_its_refresh_token_when_an_answ
     );
     let mut dead = connections_of(&app).await.remove(0);
     dead.refresh_expires_at = Some(now - chrono::Duration::seconds(1));
-    assert!(!app::backend::oauth::refresh::due(&dead, now));
+    assert!(!backend::oauth::refresh::due(&dead, now));
 
     // SECURITY.md D20: a refresh answer without a refresh token keeps the stored one.
     let a_day_ago = || {
@@ -276,7 +276,7 @@ async fn linkedin_connects_refreshes_without_restarting_its_clock_and_cannot_rev
     );
 
     // Not due for weeks: the sweep's rule leaves it alone.
-    assert!(!app::backend::oauth::refresh::due(&c, now));
+    assert!(!backend::oauth::refresh::due(&c, now));
     // Refreshing on day 59 keeps the refresh token's original expiry.
     connections::Entity::update_many()
         .col_expr(

@@ -101,7 +101,7 @@ async fn an_unreadable_grant_token_is_never_a_quiet_success(b: Backend) {
         .exec(&app.db)
         .await
         .unwrap();
-    let failures = app::backend::vault::decrypt_failures();
+    let failures = backend::vault::decrypt_failures();
     let res = client
         .delete(app.url(&format!(
             "/api/v1/oauth/meta/disconnect?business_id={business}"
@@ -116,15 +116,12 @@ async fn an_unreadable_grant_token_is_never_a_quiet_success(b: Backend) {
         "not claimed: the grant could not be read"
     );
     assert_eq!(sandbox_stats(&app, "meta").await["revocations"], 0);
-    assert!(
-        app::backend::vault::decrypt_failures() > failures,
-        "counted"
-    );
+    assert!(backend::vault::decrypt_failures() > failures, "counted");
     app.stop().await;
 }
 
 async fn meta_warns_at_14_and_3_days_then_needs_a_reconnect(b: Backend) {
-    use app::backend::oauth::expiry::{Upkeep, upkeep};
+    use backend::oauth::expiry::{Upkeep, upkeep};
     let Some(app) = spawn_app_with_worker(b, &[("refresh_sweep_schedule", "* * * * * *")]).await
     else {
         return;

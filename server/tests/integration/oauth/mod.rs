@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use app::backend::entities::{audit_events, connections, oauth_transactions};
+use backend::entities::{audit_events, connections, oauth_transactions};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 

@@ -340,7 +340,7 @@ async fn a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback(b: Back
         .await
         .unwrap();
     let calls = token_calls(&app).await;
-    let failures = app::backend::vault::decrypt_failures();
+    let failures = backend::vault::decrypt_failures();
     let (status, body) = refresh_now(&app, &client, &business).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -352,10 +352,7 @@ async fn a_ciphertext_that_fails_to_decrypt_is_an_error_never_a_fallback(b: Back
         calls,
         "no token request with a guessed value"
     );
-    assert!(
-        app::backend::vault::decrypt_failures() > failures,
-        "counted"
-    );
+    assert!(backend::vault::decrypt_failures() > failures, "counted");
     let c = connections_of(&app).await.remove(0);
     assert_eq!(c.status, "needs_reconnect", "never shown as healthy");
     assert_eq!(c.last_error_class.as_deref(), Some("token_unreadable"));

@@ -17,7 +17,7 @@ on_both_databases!(
 /// not a dead grant: the caller reports the other's tokens ("joined"), the
 /// connection stays connected, and the stored tokens keep working.
 async fn invalid_grant_after_a_lost_race_is_not_a_dead_grant(b: Backend) {
-    use app::backend::vault::{Keyring, Place};
+    use backend::vault::{Keyring, Place};
     use secrecy::ExposeSecret;
     let Some(fresh) = FreshDb::create(b).await else {
         return;

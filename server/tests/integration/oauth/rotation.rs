@@ -4,8 +4,8 @@
 
 use std::process::Command;
 
-use app::backend::oauth::connections::access_token;
-use app::backend::vault::{Keyring, key_id_of};
+use backend::connections::access_token;
+use backend::vault::{Keyring, key_id_of};
 use secrecy::{ExposeSecret, SecretString};
 use server::config::Settings;
 

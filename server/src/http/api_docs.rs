@@ -1,0 +1,143 @@
+//! The REST API's OpenAPI document (`/api/v1/openapi.json`) and a docs page
+//! rendered from it on the server (`/api/docs`): no CDN, no script, works
+//! without internet access.
+
+use axum::Json;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::Operation;
+
+use crate::http::oauth as oauth_routes;
+use crate::observability::health;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pulseboard API",
+        version = "1",
+        description = "Connect platforms and read token health. Authentication is the browser session cookie; every endpoint answers 404 for a business the caller is not a member of."
+    ),
+    paths(
+        oauth_routes::authorize,
+        oauth_routes::callback,
+        oauth_routes::refresh,
+        oauth_routes::disconnect,
+        oauth_routes::status,
+        health::healthz,
+        health::readyz,
+    ),
+    tags(
+        (name = "oauth", description = "Connecting LinkedIn, X and Meta accounts"),
+        (name = "health", description = "Probes for load balancers and orchestrators")
+    )
+)]
+pub struct ApiDoc;
+
+pub async fn openapi_json() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+use shared::format::escape_html as esc;
+
+fn operation_html(method: &str, path: &str, op: &Operation) -> String {
+    let params: String = op
+        .parameters
+        .iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "<li><code>{}</code> ({}){}</li>",
+                esc(&p.name),
+                match p.parameter_in {
+                    utoipa::openapi::path::ParameterIn::Path => "path",
+                    utoipa::openapi::path::ParameterIn::Query => "query",
+                    utoipa::openapi::path::ParameterIn::Header => "header",
+                    utoipa::openapi::path::ParameterIn::Cookie => "cookie",
+                },
+                p.description
+                    .as_deref()
+                    .map(|d| format!(" — {}", esc(d)))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let responses: String = op
+        .responses
+        .responses
+        .iter()
+        .map(|(code, r)| {
+            let text = match r {
+                RefOr::T(r) => esc(&r.description),
+                RefOr::Ref(r) => esc(&r.ref_location),
+            };
+            format!("<li><code>{}</code> {text}</li>", esc(code))
+        })
+        .collect();
+    format!(
+        r#"<section class="card"><h2><code>{method} {}</code></h2><p>{}</p>{}<h3>Responses</h3><ul>{responses}</ul></section>"#,
+        esc(path),
+        esc(op.summary.as_deref().unwrap_or("")),
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!("<h3>Parameters</h3><ul>{params}</ul>")
+        },
+    )
+}
+
+pub async fn docs_page() -> Response {
+    let spec = ApiDoc::openapi();
+    let mut body = String::new();
+    for (path, item) in &spec.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+        ] {
+            if let Some(op) = op {
+                body.push_str(&operation_html(method, path, op));
+            }
+        }
+    }
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>API · Pulseboard</title><link rel="stylesheet" href="/pkg/pulseboard.css"></head><body><main class="container">
+<h1>{}</h1><p>{}</p><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>{body}</main></body></html>"#,
+        esc(&spec.info.title),
+        esc(spec.info.description.as_deref().unwrap_or(""))
+    );
+    let mut res = Html(page).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_every_rest_endpoint() {
+        let spec = ApiDoc::openapi();
+        let paths: Vec<&String> = spec.paths.paths.keys().collect();
+        for p in [
+            "/api/v1/oauth/{platform}/authorize",
+            "/api/v1/oauth/{platform}/callback",
+            "/api/v1/oauth/{platform}/refresh",
+            "/api/v1/oauth/{platform}/disconnect",
+            "/api/v1/oauth/status",
+            "/healthz",
+            "/readyz",
+        ] {
+            assert!(
+                spec.paths.paths.contains_key(p),
+                "{p} missing from {paths:?}"
+            );
+        }
+    }
+}

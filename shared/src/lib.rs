@@ -1,0 +1,8 @@
+//! Types both sides of Pulseboard use: the validated domain values, the
+//! data the server functions exchange with the browser, and the formatting
+//! both render with. Everything here compiles for wasm.
+
+pub mod domain;
+pub mod dto;
+pub mod format;
+pub mod kinds;
