@@ -139,6 +139,8 @@ text_enum! {
         /// The user declined on the platform's consent page.
         Denied = "denied",
         Failed = "failed",
+        /// The user chose not to link an account another business has.
+        NotLinked = "not_linked",
     }
 }
 

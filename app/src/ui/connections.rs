@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{ToastKind, Toasts};
 use crate::api::connections::{DisconnectPlatform, list_connections};
 use crate::error::AppError;
-use shared::domain::Platform;
+use shared::domain::{OAuthOutcome, Platform};
 use shared::dto::{AuditView, ConnectionView, ConnectionsOverview, PlatformCard};
 use shared::format;
 
@@ -17,17 +17,17 @@ pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {
     let label = Platform::parse(platform)
         .map(|p| p.label())
         .unwrap_or("the platform");
-    match outcome {
-        "connected" => (ToastKind::Success, format!("Connected {label}.")),
-        "connected_shared" => (
+    match OAuthOutcome::parse(outcome) {
+        Some(OAuthOutcome::Connected) => (ToastKind::Success, format!("Connected {label}.")),
+        Some(OAuthOutcome::ConnectedShared) => (
             ToastKind::Success,
             format!("Connected {label}. It stays connected to the other business too."),
         ),
-        "not_linked" => (
+        Some(OAuthOutcome::NotLinked) => (
             ToastKind::Info,
             format!("{label} was not connected: it stays with the other business only."),
         ),
-        "denied" => (
+        Some(OAuthOutcome::Denied) => (
             ToastKind::Error,
             format!("{label}: the connection was declined."),
         ),

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::NotFound;
 use crate::api::connections::{DecideLink, pending_link};
 use crate::error::AppError;
+use shared::domain::OAuthOutcome;
 
 #[component]
 pub fn LinkConfirmPage() -> impl IntoView {
@@ -32,9 +33,9 @@ pub fn LinkConfirmPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(d)) = decide.value().get() {
             let outcome = if d.linked {
-                "connected_shared"
+                OAuthOutcome::ConnectedShared
             } else {
-                "not_linked"
+                OAuthOutcome::NotLinked
             };
             navigate(
                 &format!(

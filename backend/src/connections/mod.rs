@@ -230,7 +230,7 @@ pub async fn connect_account(
         Utc::now(),
     )
     .await?;
-    tracing::info!(platform = kind.as_str(), business_id = %business_id, connection_id = %conn.id, "connected");
+    tracing::info!(platform = kind.as_str(), business_id = %business_id, connection_id = %conn.id, "account connected");
     audit(
         db,
         business_id,

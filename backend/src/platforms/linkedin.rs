@@ -95,7 +95,7 @@ impl OAuthProvider for LinkedIn {
     }
 }
 
-#[tracing::instrument(skip_all, fields(platform = "linkedin"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::LinkedIn.slug()))]
 pub async fn exchange_code(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -117,7 +117,7 @@ pub async fn exchange_code(
     .await
 }
 
-#[tracing::instrument(skip_all, fields(platform = "linkedin"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::LinkedIn.slug()))]
 pub async fn refresh(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -205,7 +205,7 @@ pub fn parse_introspection(body: &[u8]) -> Result<Introspection, ProviderError> 
 
 /// Asks LinkedIn whether `token` is active, until when, with which scopes
 /// (`POST /oauth/v2/introspectToken`, beside the token endpoint).
-#[tracing::instrument(skip_all, fields(platform = "linkedin"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::LinkedIn.slug()))]
 pub async fn introspect(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -244,7 +244,7 @@ struct UserInfo {
 }
 
 /// The member behind a token (`GET /v2/userinfo`, OpenID Connect).
-#[tracing::instrument(skip_all, fields(platform = "linkedin"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::LinkedIn.slug()))]
 pub async fn me(
     cfg: &ProviderSettings,
     http: &reqwest::Client,

@@ -131,7 +131,7 @@ fn classify_meta_error(status: u16, retry_after: Option<&str>, body: &[u8]) -> P
     }
 }
 
-#[tracing::instrument(skip_all, fields(platform = "meta"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::Meta.slug()))]
 pub async fn exchange_code(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -150,7 +150,7 @@ pub async fn exchange_code(
 }
 
 /// Short-lived user token → long-lived (≈60 days). An expired token cannot be exchanged.
-#[tracing::instrument(skip_all, fields(platform = "meta"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::Meta.slug()))]
 pub async fn long_lived(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -178,7 +178,7 @@ struct DebugData {
 }
 
 /// When data access lapses (90 days without the user's engagement).
-#[tracing::instrument(skip_all, fields(platform = "meta"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::Meta.slug()))]
 pub async fn data_access_expires_at(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -261,7 +261,7 @@ impl std::fmt::Debug for Grant {
     }
 }
 
-#[tracing::instrument(skip_all, fields(platform = "meta"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::Meta.slug()))]
 pub async fn pages(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -297,7 +297,7 @@ pub async fn pages(
 }
 
 /// Ends the whole grant (`DELETE /me/permissions`).
-#[tracing::instrument(skip_all, fields(platform = "meta"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::Meta.slug()))]
 pub async fn revoke(
     cfg: &ProviderSettings,
     http: &reqwest::Client,

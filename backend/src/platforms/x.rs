@@ -82,7 +82,7 @@ impl OAuthProvider for X {
     }
 }
 
-#[tracing::instrument(skip_all, fields(platform = "x"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::X.slug()))]
 pub async fn exchange_code(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -105,7 +105,7 @@ pub async fn exchange_code(
     .await
 }
 
-#[tracing::instrument(skip_all, fields(platform = "x"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::X.slug()))]
 pub async fn refresh(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -137,7 +137,7 @@ struct MeData {
 }
 
 /// The account behind an access token (`GET /2/users/me`, Bearer header).
-#[tracing::instrument(skip_all, fields(platform = "x"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::X.slug()))]
 pub async fn me(
     cfg: &ProviderSettings,
     http: &reqwest::Client,
@@ -174,7 +174,7 @@ pub async fn me(
 }
 
 /// Revokes a token at X (`POST /2/oauth2/revoke`).
-#[tracing::instrument(skip_all, fields(platform = "x"))]
+#[tracing::instrument(skip_all, fields(platform = Platform::X.slug()))]
 pub async fn revoke(
     cfg: &ProviderSettings,
     http: &reqwest::Client,

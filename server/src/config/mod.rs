@@ -302,11 +302,7 @@ impl Settings {
         // Tokens and client secrets travel to these endpoints: outside
         // development, never in clear text.
         if self.env == Environment::Production {
-            for (name, p) in [
-                ("x", &self.x),
-                ("linkedin", &self.linkedin),
-                ("meta", &self.meta),
-            ] {
+            for (name, p) in Platform::ALL.map(|p| (p.slug(), self.platform(p))) {
                 for (field, url) in [
                     ("auth_url", &p.auth_url),
                     ("token_url", &p.token_url),

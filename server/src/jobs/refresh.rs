@@ -4,6 +4,7 @@
 //! platform's refresh buffer; the job refreshes single-flight (see
 //! `oauth::refresh`).
 
+use shared::domain::ConnectionStatus;
 use apalis::prelude::*;
 use apalis_cron::Tick;
 use backend::entities::connections;
@@ -33,7 +34,11 @@ pub async fn due(
 ) -> Result<Vec<Uuid>, sea_orm::DbErr> {
     let candidates = connections::Entity::find()
         // Rate-limited connections come back once their window has passed (below).
-        .filter(connections::Column::Status.is_in(["connected", "rate_limited"]))
+        .filter(
+            connections::Column::Status.is_in(
+                [ConnectionStatus::Connected, ConnectionStatus::RateLimited].map(|s| s.as_str()),
+            ),
+        )
         .filter(connections::Column::RefreshTokenCt.is_not_null())
         .filter(connections::Column::AccessExpiresAt.lte(now + refresh::MAX_BUFFER))
         .all(db)
