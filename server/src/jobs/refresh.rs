@@ -4,7 +4,6 @@
 //! platform's refresh buffer; the job refreshes single-flight (see
 //! `oauth::refresh`).
 
-use shared::domain::ConnectionStatus;
 use apalis::prelude::*;
 use apalis_cron::Tick;
 use backend::entities::connections;
@@ -12,6 +11,7 @@ use backend::oauth::refresh::{self, RefreshError, Refreshed};
 use backend::platforms::ProviderError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use shared::domain::ConnectionStatus;
 use uuid::Uuid;
 
 use super::cron::{claim_tick, slot_of};
@@ -34,11 +34,9 @@ pub async fn due(
 ) -> Result<Vec<Uuid>, sea_orm::DbErr> {
     let candidates = connections::Entity::find()
         // Rate-limited connections come back once their window has passed (below).
-        .filter(
-            connections::Column::Status.is_in(
-                [ConnectionStatus::Connected, ConnectionStatus::RateLimited].map(|s| s.as_str()),
-            ),
-        )
+        .filter(connections::Column::Status.is_in(
+            [ConnectionStatus::Connected, ConnectionStatus::RateLimited].map(|s| s.as_str()),
+        ))
         .filter(connections::Column::RefreshTokenCt.is_not_null())
         .filter(connections::Column::AccessExpiresAt.lte(now + refresh::MAX_BUFFER))
         .all(db)

@@ -18,28 +18,17 @@ pub(super) async fn connect_linkedin(
     business: &str,
     scope: Option<&str>,
 ) -> String {
-    let res = client
-        .get(app.url(&format!(
-            "/api/v1/oauth/linkedin/authorize?business_id={business}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let q = query_of(&location(&res));
-    let res = client
-        .post(app.url("/sandbox/linkedin/oauth/v2/consent"))
-        .form(&[
-            ("decision", "approve"),
-            ("redirect_uri", q["redirect_uri"].as_str()),
-            ("state", q["state"].as_str()),
-            ("scope", scope.unwrap_or(q["scope"].as_str())),
-            ("code_challenge", q["code_challenge"].as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    finish(client, &location(&res)).await.1
+    let consent_url = connect::authorize(app, client, Platform::LinkedIn, business).await;
+    let callback = connect::decide(
+        app,
+        client,
+        Platform::LinkedIn,
+        &consent_url,
+        "approve",
+        scope,
+    )
+    .await;
+    finish(client, &callback).await.1
 }
 
 async fn refresh_linkedin(
