@@ -28,17 +28,26 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Every setting, declared once: its type and meaning here, its default in
+/// `Default` below. Secrets are never serialized (`skip_serializing`): the
+/// defaults reach figment through `Serialize`, and a secret has no default
+/// but the development database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     pub env: Environment,
     /// `sqlite://…` or `postgres://…`; may hold a password, so it is a secret.
+    #[serde(skip_serializing, default = "default_database_url")]
     pub database_url: SecretString,
     pub site_addr: SocketAddr,
     /// Where cargo-leptos put the compiled site (pkg/, assets).
     pub site_root: String,
     /// The origin browsers use to reach Pulseboard, e.g. `https://pulse.example.com`.
     /// Decides cookie `Secure`, HSTS and the CSRF origin check. Defaults to `http://{site_addr}`.
-    #[serde(default, deserialize_with = "text::optional")]
+    #[serde(
+        default,
+        deserialize_with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub public_url: Option<String>,
     pub log_format: LogFormat,
     /// A tracing `EnvFilter` directive; `RUST_LOG` wins when set.
@@ -63,7 +72,7 @@ pub struct Settings {
     /// A client that sends its body slower than this (in total) is cut off.
     pub request_body_timeout_seconds: u64,
     /// The token keyring, `id:base64,…`, newest first (`pulseboard keys generate`).
-    #[serde(default, deserialize_with = "text::optional_secret")]
+    #[serde(default, deserialize_with = "text::optional_secret", skip_serializing)]
     pub token_keys: Option<SecretString>,
     /// Development only: where a generated keyring is kept when `token_keys` is unset.
     pub token_keys_file: String,
@@ -74,15 +83,17 @@ pub struct Settings {
     /// Meta app registration (Facebook Login); `META_APP_ID`, `META_APP_SECRET`, `META_REDIRECT_URI` also work.
     pub meta: PlatformSettings,
     /// Error reports go here when set (`SENTRY_DSN` also works). Scrubbed of secrets.
-    #[serde(default, deserialize_with = "text::optional_secret")]
+    #[serde(default, deserialize_with = "text::optional_secret", skip_serializing)]
     pub sentry_dsn: Option<SecretString>,
     /// Share of error events sent to Sentry, 0.0–1.0.
     pub sentry_sample_rate: f32,
     /// Serve the built-in platform sandbox. Unset: on in development for each
     /// platform without a client id, never in production.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<bool>,
     /// Bearer token for the sandbox's `_faults` and `_stats`. Unset: those
     /// paths do not exist (404), so no stranger can flip faults or read counts.
+    #[serde(default, skip_serializing)]
     pub sandbox_admin_token: Option<SecretString>,
 }
 
@@ -92,13 +103,21 @@ pub struct Settings {
 /// Identifiers are read as text whatever they look like: a Meta app id is
 /// all digits (`1029384756102938`), which the environment and TOML sources
 /// would otherwise hand over as a number.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlatformSettings {
-    #[serde(default, deserialize_with = "text::optional")]
+    #[serde(
+        default,
+        deserialize_with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_id: Option<String>,
-    #[serde(default, deserialize_with = "text::optional_secret")]
+    #[serde(default, deserialize_with = "text::optional_secret", skip_serializing)]
     pub client_secret: Option<SecretString>,
-    #[serde(default, deserialize_with = "text::optional")]
+    #[serde(
+        default,
+        deserialize_with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub redirect_uri: Option<String>,
     #[serde(deserialize_with = "text::required")]
     pub auth_url: String,
@@ -108,74 +127,70 @@ pub struct PlatformSettings {
     pub api_url: String,
 }
 
-/// The defaults, as a serializable mirror (secrets are not Serialize).
-#[derive(Serialize)]
-struct Defaults {
-    env: Environment,
-    database_url: &'static str,
-    site_addr: &'static str,
-    site_root: &'static str,
-    log_format: LogFormat,
-    log_level: &'static str,
-    session_idle_minutes: i64,
-    session_absolute_minutes: i64,
-    rate_limits: RateLimitConfig,
-    worker_concurrency: usize,
-    housekeeping_schedule: &'static str,
-    refresh_sweep_schedule: &'static str,
-    shutdown_grace_seconds: u64,
-    request_timeout_seconds: u64,
-    request_body_timeout_seconds: u64,
-    trusted_proxies: &'static str,
-    token_keys_file: &'static str,
-    x: PlatformDefaults,
-    linkedin: PlatformDefaults,
-    meta: PlatformDefaults,
-    sentry_sample_rate: f32,
+impl PlatformSettings {
+    /// A platform's real endpoints, with no app registered yet.
+    fn endpoints(auth_url: &str, token_url: &str, api_url: &str) -> Self {
+        Self {
+            client_id: None,
+            client_secret: None,
+            redirect_uri: None,
+            auth_url: auth_url.into(),
+            token_url: token_url.into(),
+            api_url: api_url.into(),
+        }
+    }
 }
 
-#[derive(Serialize)]
-struct PlatformDefaults {
-    auth_url: &'static str,
-    token_url: &'static str,
-    api_url: &'static str,
+fn default_database_url() -> SecretString {
+    "sqlite://data/pulseboard.db?mode=rwc".into()
 }
 
-const DEFAULTS: fn() -> Defaults = || Defaults {
-    env: Environment::Development,
-    database_url: "sqlite://data/pulseboard.db?mode=rwc",
-    site_addr: "127.0.0.1:3000",
-    site_root: "target/site",
-    log_format: LogFormat::Pretty,
-    log_level: "info,sqlx=warn,sea_orm=warn",
-    session_idle_minutes: 7 * 24 * 60,
-    session_absolute_minutes: 30 * 24 * 60,
-    rate_limits: RateLimitConfig::default(),
-    worker_concurrency: 4,
-    housekeeping_schedule: "0 */5 * * * *",
-    refresh_sweep_schedule: "30 * * * * *",
-    shutdown_grace_seconds: 20,
-    request_timeout_seconds: 30,
-    request_body_timeout_seconds: 10,
-    trusted_proxies: "",
-    token_keys_file: "data/token-keys",
-    x: PlatformDefaults {
-        auth_url: "https://x.com/i/oauth2/authorize",
-        token_url: "https://api.x.com/2/oauth2/token",
-        api_url: "https://api.x.com",
-    },
-    sentry_sample_rate: 1.0,
-    meta: PlatformDefaults {
-        auth_url: "https://www.facebook.com/v21.0/dialog/oauth",
-        token_url: "https://graph.facebook.com/v21.0/oauth/access_token",
-        api_url: "https://graph.facebook.com/v21.0",
-    },
-    linkedin: PlatformDefaults {
-        auth_url: "https://www.linkedin.com/oauth/v2/authorization",
-        token_url: "https://www.linkedin.com/oauth/v2/accessToken",
-        api_url: "https://api.linkedin.com",
-    },
-};
+/// What runs with no configuration at all: development on loopback with an
+/// embedded SQLite database and the sandbox.
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            database_url: default_database_url(),
+            site_addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: "target/site".into(),
+            public_url: None,
+            log_format: LogFormat::Pretty,
+            log_level: "info,sqlx=warn,sea_orm=warn".into(),
+            session_idle_minutes: 7 * 24 * 60,
+            session_absolute_minutes: 30 * 24 * 60,
+            rate_limits: RateLimitConfig::default(),
+            worker_concurrency: 4,
+            housekeeping_schedule: "0 */5 * * * *".into(),
+            refresh_sweep_schedule: "30 * * * * *".into(),
+            shutdown_grace_seconds: 20,
+            trusted_proxies: String::new(),
+            request_timeout_seconds: 30,
+            request_body_timeout_seconds: 10,
+            token_keys: None,
+            token_keys_file: "data/token-keys".into(),
+            x: PlatformSettings::endpoints(
+                "https://x.com/i/oauth2/authorize",
+                "https://api.x.com/2/oauth2/token",
+                "https://api.x.com",
+            ),
+            linkedin: PlatformSettings::endpoints(
+                "https://www.linkedin.com/oauth/v2/authorization",
+                "https://www.linkedin.com/oauth/v2/accessToken",
+                "https://api.linkedin.com",
+            ),
+            meta: PlatformSettings::endpoints(
+                "https://www.facebook.com/v21.0/dialog/oauth",
+                "https://graph.facebook.com/v21.0/oauth/access_token",
+                "https://graph.facebook.com/v21.0",
+            ),
+            sentry_dsn: None,
+            sentry_sample_rate: 1.0,
+            sandbox: None,
+            sandbox_admin_token: None,
+        }
+    }
+}
 
 impl Settings {
     /// Loads settings for the running process: reads `.env` (without
@@ -203,7 +218,7 @@ impl Settings {
             Err(e) => return Err(anyhow::anyhow!("{}: {e}", config_file.display())),
         };
         Ok(Figment::new()
-            .merge(Serialized::defaults(DEFAULTS()))
+            .merge(Serialized::defaults(Settings::default()))
             .merge(Serialized::defaults(file))
             .merge(
                 Env::raw()

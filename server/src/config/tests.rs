@@ -285,3 +285,30 @@ fn public_origin_strips_paths() {
         Ok(())
     });
 }
+
+/// Settings are `Serialize` only so their defaults can reach figment: a
+/// serialized copy must never carry a secret.
+#[test]
+fn serialized_settings_hold_no_secret() {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        jail.set_env("DATABASE_URL", "postgres://app:db-pw-4a1b@db/pulse");
+        jail.set_env("PULSEBOARD_SANDBOX_ADMIN_TOKEN", "adm-77c2-secret");
+        jail.set_env("SENTRY_DSN", "https://dsn-key-5e9d@sentry.example/1");
+        jail.set_env("PULSEBOARD_TOKEN_KEYS", "k1:tok-key-material-3f");
+        jail.set_env("TWITTER_CLIENT_SECRET", "x-secret-81f0");
+        let s = Settings::from_figment(Settings::figment(Path::new("none.toml")).unwrap()).unwrap();
+        let text = serde_json::to_string(&s).unwrap();
+        for secret in [
+            "db-pw-4a1b",
+            "adm-77c2-secret",
+            "dsn-key-5e9d",
+            "tok-key-material-3f",
+            "x-secret-81f0",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("\"site_addr\""), "the rest is there: {text}");
+        Ok(())
+    });
+}
