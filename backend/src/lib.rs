@@ -10,6 +10,7 @@ pub mod error;
 pub mod oauth;
 pub mod platforms;
 pub mod state;
+pub mod sync;
 pub mod vault;
 
 pub use error::Error;

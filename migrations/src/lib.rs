@@ -11,6 +11,7 @@ mod m20261124_000003_connections;
 mod m20261124_000004_meta;
 mod m20261124_000005_pending;
 mod m20261202_000006_drop_key_id;
+mod m20261203_000007_sync;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_meta::Migration),
             Box::new(m20261124_000005_pending::Migration),
             Box::new(m20261202_000006_drop_key_id::Migration),
+            Box::new(m20261203_000007_sync::Migration),
         ]
     }
 }

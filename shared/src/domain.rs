@@ -128,7 +128,10 @@ impl Timezone {
     }
 }
 
-pub use crate::kinds::{AccountKind, AuditKind, ConnectionStatus, OAuthOutcome, Platform, Role};
+pub use crate::kinds::{
+    AccountKind, AuditKind, ConnectionStatus, Metric, OAuthOutcome, Platform, Role, SyncStatus,
+    SyncTrigger,
+};
 
 #[cfg(test)]
 mod tests {

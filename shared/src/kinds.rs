@@ -1,6 +1,7 @@
 //! The closed sets Pulseboard stores as text: roles, platforms, account
-//! kinds, connection statuses, OAuth outcomes and audit kinds. Each value's
-//! text appears once, here; everything else matches on the enum.
+//! kinds, connection statuses, OAuth outcomes, audit kinds, metrics, sync
+//! statuses and triggers. Each value's text appears once, here; everything
+//! else matches on the enum.
 
 use serde::{Deserialize, Serialize};
 
@@ -155,6 +156,59 @@ text_enum! {
         LinkedElsewhere = "linked_elsewhere",
         NeedsReconnect = "needs_reconnect",
         RefreshFailed = "refresh_failed",
+    }
+}
+
+text_enum! {
+    /// The normalised metric vocabulary every platform's native metrics map
+    /// onto, as stored in `metric_points.metric`.
+    pub enum Metric {
+        /// The account's follower total on the day.
+        Followers = "followers",
+        FollowerGain = "follower_gain",
+        /// Views or impressions: how often content was seen.
+        Views = "views",
+        /// Reach or unique viewers: how many accounts saw content.
+        Reach = "reach",
+        Engagements = "engagements",
+        Likes = "likes",
+        Comments = "comments",
+        Shares = "shares",
+        Clicks = "clicks",
+        /// Views of the page or profile itself.
+        PageViews = "page_views",
+        PostsPublished = "posts_published",
+    }
+}
+
+text_enum! {
+    /// Where a run, or one account's part of it, stands.
+    pub enum SyncStatus {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        /// Some metric groups failed; the rest were stored.
+        Partial = "partial",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+}
+
+impl SyncStatus {
+    /// Queued or running: the run still holds its business's one slot.
+    pub fn in_flight(self) -> bool {
+        matches!(self, SyncStatus::Queued | SyncStatus::Running)
+    }
+}
+
+text_enum! {
+    /// What started a run.
+    pub enum SyncTrigger {
+        Schedule = "schedule",
+        Manual = "manual",
+        Retry = "retry",
+        /// The first sync after an account is connected (a backfill).
+        Initial = "initial",
     }
 }
 

@@ -9,6 +9,9 @@ pub struct Model {
     /// IANA zone name, validated by `domain::Timezone` before it gets here.
     pub timezone: String,
     pub sync_interval_minutes: i32,
+    /// A daily schedule's local time, minutes after midnight; `None`: every
+    /// `sync_interval_minutes`.
+    pub sync_daily_at_minute: Option<i32>,
     pub sync_paused: bool,
     pub next_sync_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -37,6 +37,7 @@ pub(crate) async fn seed(db: &DatabaseConnection) -> (String, String) {
         name: Set("B".into()),
         timezone: Set("UTC".into()),
         sync_interval_minutes: Set(360),
+        sync_daily_at_minute: Set(None),
         sync_paused: Set(false),
         next_sync_at: Set(None),
         created_at: Set(now),

@@ -17,5 +17,6 @@ mod roles;
 mod sandbox_guard;
 mod shutdown;
 mod spans;
+mod sync;
 mod tenancy;
 mod web;

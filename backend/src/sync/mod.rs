@@ -1,0 +1,7 @@
+//! The analytics sync: runs (one per business per sync, never two in
+//! flight), and the store every fetcher writes through — daily metric
+//! points, posts and refused metrics, each upserted so a repeated sync
+//! changes nothing twice and never deletes history.
+
+pub mod runs;
+pub mod store;
