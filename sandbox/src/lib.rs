@@ -16,6 +16,7 @@ mod consent;
 pub mod linkedin;
 pub mod meta;
 pub mod x;
+pub mod x_analytics;
 
 pub use consent::{
     ConsentForm, check_authorize, consent_answer, consent_page, error_page, esc, oauth_error,
@@ -182,7 +183,7 @@ async fn stats(State(s): State<Shared>, method: Method, headers: HeaderMap) -> R
     let li = s.linkedin.lock().expect("sandbox lock");
     let meta = s.meta.lock().expect("sandbox lock");
     Json(json!({
-        "x": { "token_calls": x.token_calls, "revocations": x.revocations, "live_refresh_tokens": x.refresh.len() },
+        "x": { "token_calls": x.token_calls, "revocations": x.revocations, "live_refresh_tokens": x.refresh.len(), "reads": x.reads },
         "linkedin": { "token_calls": li.token_calls },
         "meta": { "token_calls": meta.token_calls, "revocations": meta.revocations },
     }))

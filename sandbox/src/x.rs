@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +22,7 @@ use super::{
     ConsentForm, Fault, Shared, check_authorize, consent_answer, error_page, oauth_error,
     random_token,
 };
+use crate::x_analytics;
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-x";
 pub const CLIENT_SECRET: &str = "sandbox-x-client-secret";
@@ -47,6 +48,8 @@ pub struct XState {
     next_grant: u64,
     pub token_calls: u64,
     pub revocations: u64,
+    /// Data reads (`users/me`, timelines): X bills per read.
+    pub reads: u64,
 }
 
 pub fn routes() -> Router<Shared> {
@@ -56,6 +59,7 @@ pub fn routes() -> Router<Shared> {
         .route("/sandbox/x/2/oauth2/token", post(token))
         .route("/sandbox/x/2/oauth2/revoke", post(revoke))
         .route("/sandbox/x/2/users/me", get(me))
+        .route("/sandbox/x/2/users/{id}/tweets", get(tweets))
 }
 
 #[derive(Deserialize)]
@@ -302,22 +306,49 @@ async fn revoke(
     (StatusCode::OK, axum::Json(json!({ "revoked": true }))).into_response()
 }
 
-async fn me(State(s): State<Shared>, headers: HeaderMap) -> Response {
+/// Whether the request carries a live access token (and no `revoked` fault).
+fn authorized(s: &Shared, headers: &HeaderMap) -> bool {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let revoked = s.fault("x") == Some(Fault::Revoked);
     let x = s.x.lock().expect("sandbox lock");
-    match token.and_then(|t| x.access.get(t)) {
-        Some((_, expires)) if !revoked && *expires > Utc::now() => axum::Json(json!({
-            "data": { "id": ACCOUNT_ID, "name": "Pulseboard Demo", "username": USERNAME }
-        }))
-        .into_response(),
-        _ => (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "title": "Unauthorized", "status": 401 })),
-        )
-            .into_response(),
+    matches!(token.and_then(|t| x.access.get(t)), Some((_, expires)) if !revoked && *expires > Utc::now())
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "title": "Unauthorized", "status": 401 })),
+    )
+        .into_response()
+}
+
+async fn me(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<x_analytics::MeQuery>,
+) -> Response {
+    if !authorized(&s, &headers) {
+        return unauthorized();
     }
+    s.x.lock().expect("sandbox lock").reads += 1;
+    axum::Json(x_analytics::me_body(ACCOUNT_ID, USERNAME, &q, Utc::now())).into_response()
+}
+
+async fn tweets(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<x_analytics::TimelineQuery>,
+) -> Response {
+    if !authorized(&s, &headers) {
+        return unauthorized();
+    }
+    if s.fault("x") == Some(Fault::Slow) {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    s.x.lock().expect("sandbox lock").reads += 1;
+    x_analytics::timeline(&s, &id, ACCOUNT_ID, &q, Utc::now())
 }

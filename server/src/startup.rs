@@ -69,7 +69,7 @@ impl Application {
         };
         let router = listener
             .as_ref()
-            .map(|_| http::router(&settings, db, vault, providers, bound));
+            .map(|_| http::router(&settings, db, vault, providers, deps.queue.clone(), bound));
         Ok(Self {
             settings,
             roles,

@@ -6,6 +6,7 @@
 //!
 //! Adapters never read the vault: callers decrypt and pass tokens in.
 
+pub mod analytics;
 pub mod client;
 pub mod linkedin;
 pub mod meta;
@@ -122,6 +123,19 @@ pub trait OAuthProvider: Send + Sync {
     /// the platform offers no way to (the user must remove it there), or
     /// another connection holds the grant.
     fn revocation_token(&self, _c: &connections::Model) -> Option<TokenColumn> {
+        None
+    }
+
+    /// Fetches an account's analytics for `window` with its access token;
+    /// `None`: this platform's analytics are not fetched yet.
+    fn fetch<'a>(
+        &'a self,
+        _cfg: &'a ProviderSettings,
+        _http: &'a reqwest::Client,
+        _access_token: &'a SecretString,
+        _target: analytics::Target<'a>,
+        _window: analytics::Window,
+    ) -> Option<BoxFuture<'a, Result<analytics::Fetched, ProviderError>>> {
         None
     }
 

@@ -3,5 +3,6 @@
 //! points, posts and refused metrics, each upserted so a repeated sync
 //! changes nothing twice and never deletes history.
 
+pub mod engine;
 pub mod runs;
 pub mod store;

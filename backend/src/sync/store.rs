@@ -3,7 +3,7 @@
 //! leaves the same rows, and a later answer for a day replaces the earlier
 //! one (platforms revise recent days). Nothing here deletes.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -12,25 +12,7 @@ use crate::entities::{metric_points, posts, unavailable_metrics};
 use crate::error::Error;
 use shared::domain::Metric;
 
-/// One value of one metric on one of the platform's reporting days.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Point {
-    pub metric: Metric,
-    pub day: NaiveDate,
-    pub value: f64,
-    /// What the platform calls it.
-    pub native: String,
-}
-
-/// A post and its metrics as the platform reported them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PostRecord {
-    pub external_id: String,
-    pub published_at: DateTime<Utc>,
-    pub excerpt: String,
-    pub url: Option<String>,
-    pub metrics: Vec<(Metric, f64)>,
-}
+pub use crate::platforms::analytics::{Point, PostRecord};
 
 /// Rows per statement: well inside SQLite's and Postgres' parameter limits.
 const CHUNK: usize = 200;

@@ -17,7 +17,7 @@ use crate::observability::health;
     info(
         title = "Pulseboard API",
         version = "1",
-        description = "Connect platforms and read token health. Authentication is the browser session cookie; every endpoint answers 404 for a business the caller is not a member of."
+        description = "Connect platforms, read token health and start syncs. Authentication is the browser session cookie; every endpoint answers 404 for a business the caller is not a member of."
     ),
     paths(
         oauth_routes::authorize,
@@ -25,11 +25,13 @@ use crate::observability::health;
         oauth_routes::refresh,
         oauth_routes::disconnect,
         oauth_routes::status,
+        crate::http::analytics::sync_now,
         health::healthz,
         health::readyz,
     ),
     tags(
         (name = "oauth", description = "Connecting LinkedIn, X and Meta accounts"),
+        (name = "analytics", description = "Syncing analytics"),
         (name = "health", description = "Probes for load balancers and orchestrators")
     )
 )]

@@ -54,7 +54,8 @@ struct BusinessQuery {
     business_id: Uuid,
 }
 
-/// A signed-in member of the business named by `?business_id=`: 400 for a
+/// A signed-in member of the business named by `{business_id}` in the path
+/// or else `?business_id=`: 400 for a
 /// missing or malformed id, 401 signed out, 404 not a member (another
 /// tenant's business does not exist).
 pub struct Member {
@@ -74,9 +75,40 @@ where
     AppState: FromRef<S>,
     S: Send + Sync,
 {
-    let Params(q) = Params::<BusinessQuery>::from_request_parts(parts, state).await?;
+    let business_id = match business_in_path(parts, state).await? {
+        Some(id) => id,
+        None => {
+            let Params(q) = Params::<BusinessQuery>::from_request_parts(parts, state).await?;
+            q.business_id
+        }
+    };
     let SignedIn(session) = SignedIn::from_request_parts(parts, state).await?;
-    Ok((session, q.business_id))
+    Ok((session, business_id))
+}
+
+/// The `{business_id}` path segment, when the route has one: a malformed
+/// one is a 400 naming the field, never a fall-back to the query.
+async fn business_in_path<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<Option<Uuid>, ApiError> {
+    let Ok(Path(params)) =
+        Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state).await
+    else {
+        return Ok(None);
+    };
+    match params.get("business_id") {
+        None => Ok(None),
+        Some(raw) => raw.parse().map(Some).map_err(|_| {
+            ApiError::Body(
+                axum::http::StatusCode::BAD_REQUEST,
+                serde_json::json!({ "error": AppError::Invalid {
+                    field: "business_id".into(),
+                    message: "The request has a missing or invalid business_id.".into(),
+                } }),
+            )
+        }),
+    }
 }
 
 impl<S> FromRequestParts<S> for Member

@@ -2,6 +2,7 @@
 //! hydrated), the server functions, the REST API, health and the sandbox,
 //! wrapped in the security, timeout, tracing and request-id layers.
 
+pub mod analytics;
 pub mod api_docs;
 pub mod bad_input;
 pub mod error;
@@ -34,6 +35,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::{PlatformSettings, Settings};
+use crate::jobs::JobQueue;
 use crate::observability::health;
 use crate::observability::telemetry::{self, MakeId, REQUEST_ID};
 use security::WebSecurity;
@@ -45,6 +47,8 @@ use shared::domain::Platform;
 pub struct WebState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
+    /// Where requests enqueue background work (a manual sync).
+    pub queue: JobQueue,
 }
 
 /// Runs inside every page render: sets the nonce-based CSP for this page.
@@ -69,6 +73,7 @@ pub fn router(
     db: DatabaseConnection,
     vault: Arc<Keyring>,
     providers: Arc<Providers>,
+    queue: JobQueue,
     bound: SocketAddr,
 ) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -99,6 +104,7 @@ pub fn router(
     let state = WebState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
+        queue,
     };
     let public_origin_for_sandbox = public_origin.clone();
     let sec = WebSecurity {
@@ -117,7 +123,8 @@ pub fn router(
         .route("/readyz", get(health::readyz))
         .route("/api/v1/openapi.json", get(api_docs::openapi_json))
         .route("/api/docs", get(api_docs::docs_page))
-        .merge(oauth::routes());
+        .merge(oauth::routes())
+        .merge(analytics::routes());
     router = mount_sandbox(router, settings, &public_origin_for_sandbox, sandbox);
     router
         .leptos_routes_with_context(&state, routes, context.clone(), {

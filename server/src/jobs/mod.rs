@@ -5,6 +5,7 @@
 pub mod cron;
 pub mod housekeeping;
 pub mod refresh;
+pub mod sync;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -27,6 +28,7 @@ use housekeeping::HousekeepingJob;
 pub enum Job {
     Housekeeping(HousekeepingJob),
     RefreshConnection { connection_id: uuid::Uuid },
+    SyncBusiness { run_id: uuid::Uuid },
 }
 
 impl Job {
@@ -34,6 +36,7 @@ impl Job {
         match self {
             Job::Housekeeping(_) => "housekeeping",
             Job::RefreshConnection { .. } => "refresh_connection",
+            Job::SyncBusiness { .. } => "sync_business",
         }
     }
 }
@@ -47,6 +50,7 @@ pub async fn run_job(job: Job, deps: Data<JobDeps>, task_id: TaskId) -> Result<(
     let result = match job {
         Job::Housekeeping(j) => housekeeping::run(j, deps).await,
         Job::RefreshConnection { connection_id } => refresh::run(connection_id, deps).await,
+        Job::SyncBusiness { run_id } => sync::run(run_id, deps).await,
     };
     running.finish();
     result

@@ -177,6 +177,7 @@ async fn every_route_hides_other_tenants_and_refuses_viewers(b: Backend) {
             let url = app.url(&format!(
                 "{}?business_id={business}",
                 path.replace("{platform}", "x")
+                    .replace("{business_id}", &business)
             ));
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let status = |client: &reqwest::Client| {

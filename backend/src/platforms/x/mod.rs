@@ -7,6 +7,9 @@ use oauth2::PkceCodeVerifier;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod analytics;
+
+use super::analytics::{Fetched, Target, Window};
 use super::client::transport;
 use super::tokens::{ClientAuth, TokenSet, classify_error, token_request};
 use super::{Account, Authorized, BoxFuture, OAuthProvider, ProviderError, ProviderSettings};
@@ -61,6 +64,23 @@ impl OAuthProvider for X {
 
     fn refresh_buffer(&self) -> Option<Duration> {
         Some(REFRESH_BUFFER)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        access_token: &'a SecretString,
+        target: Target<'a>,
+        window: Window,
+    ) -> Option<BoxFuture<'a, Result<Fetched, ProviderError>>> {
+        Some(Box::pin(analytics::fetch(
+            cfg,
+            http,
+            access_token,
+            target,
+            window,
+        )))
     }
 
     /// Revoking the refresh token ends the whole grant at X.

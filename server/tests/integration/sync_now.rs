@@ -1,0 +1,68 @@
+//! "Sync now" over REST with a real worker: 20 presses at once make one
+//! run, the worker runs it to the end, and the tenant checks hold.
+
+use backend::entities::{metric_points, sync_runs};
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::harness::*;
+use crate::oauth::{connect_x, set_fault};
+use crate::on_both_databases;
+
+on_both_databases!(sync_now_makes_one_run_and_the_worker_finishes_it);
+
+async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
+    let Some(app) = spawn_app_with_worker(b, &[]).await else {
+        return;
+    };
+    let owner = new_client();
+    app.signup_as(&owner, "owner@example.com").await;
+    let business = app.create_business_as(&owner, "Acme").await;
+    connect_x(&app, &owner, &business).await;
+    let url = app.url(&format!("/api/v1/analytics/sync/{business}"));
+
+    // Strangers and signed-out callers cannot start a sync, or learn the business exists.
+    let stranger = new_client();
+    app.signup_as(&stranger, "stranger@example.com").await;
+    assert_eq!(stranger.post(&url).send().await.unwrap().status(), 404);
+    assert_eq!(new_client().post(&url).send().await.unwrap().status(), 401);
+    assert_eq!(sync_runs::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    // X answers slowly, so the run is still in flight while the presses land.
+    set_fault(&app, "x", Some("slow")).await;
+    let presses = (0..20).map(|_| {
+        let (client, url) = (owner.clone(), url.clone());
+        tokio::spawn(async move {
+            let res = client.post(url).send().await.unwrap();
+            assert_eq!(res.status(), 202);
+            res.json::<serde_json::Value>().await.unwrap()
+        })
+    });
+    let answers: Vec<serde_json::Value> = futures::future::join_all(presses)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(answers.iter().filter(|a| a["created"] == true).count(), 1);
+    assert!(answers.iter().all(|a| a["run_id"] == answers[0]["run_id"]));
+    set_fault(&app, "x", None).await;
+
+    let mut run = None;
+    for _ in 0..100 {
+        let row = sync_runs::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.finished_at.is_some() {
+            run = Some(row);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let run = run.expect("the worker finished the run");
+    assert_eq!(run.status, "succeeded");
+    assert_eq!(run.id.to_string(), answers[0]["run_id"].as_str().unwrap());
+    assert_eq!(sync_runs::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert!(metric_points::Entity::find().count(&app.db).await.unwrap() > 0);
+    app.stop().await;
+}
