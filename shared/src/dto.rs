@@ -100,3 +100,49 @@ pub struct LinkDecision {
     pub platform: crate::domain::Platform,
     pub linked: bool,
 }
+
+/// Where a business's syncing stands: what the dashboard's status card and
+/// `GET /api/v1/analytics/sync-status/{business_id}` show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatusView {
+    pub business_id: Uuid,
+    /// The last run that ended.
+    pub last_run: Option<RunView>,
+    /// When a run last ended succeeded or partial.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The run queued or running now, with its progress.
+    pub in_flight: Option<RunView>,
+    pub next_sync_at: Option<DateTime<Utc>>,
+    pub paused: bool,
+    /// Accounts synced and failed in the last run, by account kind.
+    pub last_run_counts: Vec<KindCounts>,
+    /// The same over the runs of the last 7 days.
+    pub week_counts: Vec<KindCounts>,
+}
+
+/// One sync run, as lists and cards show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunView {
+    pub id: Uuid,
+    /// `schedule`, `manual`, `retry` or `initial`.
+    pub trigger: String,
+    /// `queued`, `running`, `succeeded`, `partial`, `failed` or `cancelled`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub progress_done: i32,
+    pub progress_total: i32,
+    /// The account being synced now (display name).
+    pub current_account: Option<String>,
+    pub error_summary: Option<String>,
+}
+
+/// Per account kind (`x`, `linkedin`, `facebook`, `instagram`): accounts
+/// synced (fully or partly) and failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindCounts {
+    pub kind: String,
+    pub succeeded: u32,
+    pub failed: u32,
+}

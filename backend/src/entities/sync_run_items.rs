@@ -24,6 +24,13 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::sync_runs::Entity",
+        from = "Column::RunId",
+        to = "super::sync_runs::Column::Id"
+    )]
+    Run,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

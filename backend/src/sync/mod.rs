@@ -5,4 +5,6 @@
 
 pub mod engine;
 pub mod runs;
+pub mod schedule;
+pub mod status;
 pub mod store;

@@ -61,6 +61,8 @@ pub struct Settings {
     pub housekeeping_schedule: String,
     /// Cron expression (with seconds) for the token-refresh sweep.
     pub refresh_sweep_schedule: String,
+    /// Cron expression (with seconds) for the tick that starts scheduled syncs.
+    pub sync_schedule_tick: String,
     /// How long shutdown waits for in-flight requests and jobs.
     pub shutdown_grace_seconds: u64,
     /// Proxies (comma-separated CIDRs) whose `X-Forwarded-For` is believed
@@ -163,6 +165,7 @@ impl Default for Settings {
             worker_concurrency: 4,
             housekeeping_schedule: "0 */5 * * * *".into(),
             refresh_sweep_schedule: "30 * * * * *".into(),
+            sync_schedule_tick: "15 * * * * *".into(),
             shutdown_grace_seconds: 20,
             trusted_proxies: String::new(),
             request_timeout_seconds: 30,

@@ -26,6 +26,7 @@ use crate::observability::health;
         oauth_routes::disconnect,
         oauth_routes::status,
         crate::http::analytics::sync_now,
+        crate::http::analytics::sync_status,
         health::healthz,
         health::readyz,
     ),

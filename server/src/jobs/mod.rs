@@ -5,6 +5,7 @@
 pub mod cron;
 pub mod housekeeping;
 pub mod refresh;
+pub mod schedule;
 pub mod sync;
 
 use std::str::FromStr;
@@ -238,6 +239,8 @@ pub async fn run(
         ::cron::Schedule::from_str(&settings.refresh_sweep_schedule).map_err(|e| {
             anyhow::anyhow!("refresh_sweep_schedule is not a valid cron expression: {e}")
         })?;
+    let sync_schedule = ::cron::Schedule::from_str(&settings.sync_schedule_tick)
+        .map_err(|e| anyhow::anyhow!("sync_schedule_tick is not a valid cron expression: {e}"))?;
     let concurrency = settings.worker_concurrency;
     let node = deps.node.clone();
 
@@ -263,7 +266,21 @@ pub async fn run(
         }
     };
 
-    let monitor = Monitor::new().register(cron_worker).register(sweep_worker);
+    let schedule_worker = {
+        let deps = deps.clone();
+        let node = node.clone();
+        move |_restarts: usize| {
+            WorkerBuilder::new(format!("sync-schedule-cron-{node}"))
+                .backend(CronScheduler::new(sync_schedule.clone()))
+                .data(deps.clone())
+                .build(schedule::on_tick)
+        }
+    };
+
+    let monitor = Monitor::new()
+        .register(cron_worker)
+        .register(sweep_worker)
+        .register(schedule_worker);
     // The same worker over either storage (their types differ, the code not).
     macro_rules! queue_worker {
         ($storage:expr) => {{

@@ -68,7 +68,10 @@ const PENDING_FUNCTIONS: &[&str] = &[
     "connections/decide-link",
 ];
 /// REST routes that only read.
-const READ_ROUTES: &[&str] = &["/api/v1/oauth/status"];
+const READ_ROUTES: &[&str] = &[
+    "/api/v1/oauth/status",
+    "/api/v1/analytics/sync-status/{business_id}",
+];
 
 async fn add_member(
     app: &TestApp,

@@ -2,10 +2,12 @@
 //! the same rows, a business never has two runs in flight however many
 //! callers ask at once, and a schedule slot gets one run.
 
-use backend::entities::{connections, metric_points, posts, sync_runs};
+use backend::entities::{businesses, connections, metric_points, posts, sync_runs};
 use backend::sync::runs;
+use backend::sync::schedule::{self, Schedule};
 use backend::sync::store::{self, Point, PostRecord};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, SubsecRound, TimeZone, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use shared::domain::{Metric, SyncStatus, SyncTrigger};
 use uuid::Uuid;
@@ -18,6 +20,7 @@ on_both_databases!(
     writing_the_same_analytics_twice_leaves_the_same_rows,
     twenty_concurrent_requests_make_one_run,
     a_schedule_slot_gets_one_run_and_a_finished_run_frees_the_business,
+    downtime_over_three_slots_makes_one_catch_up_run,
 );
 
 /// A business with the sandbox X account connected: (business, connection).
@@ -210,5 +213,58 @@ async fn a_schedule_slot_gets_one_run_and_a_finished_run_frees_the_business(b: B
             .is_err(),
         "a run cannot finish as running"
     );
+    app.stop().await;
+}
+
+async fn downtime_over_three_slots_makes_one_catch_up_run(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (business, _) = connected_business(&app).await;
+    let now = Utc::now();
+
+    // The first tick gives the schedule its next slot, and runs nothing.
+    assert!(schedule::tick(&app.db, now).await.unwrap().is_empty());
+    let row = businesses::Entity::find_by_id(business)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let schedule = Schedule::of(&row);
+    assert_eq!(row.next_sync_at, Some(schedule.next_after(now)));
+
+    // Down for three 6-hour slots: the oldest missed slot is still recorded.
+    // (Slots are whole seconds; Postgres keeps microseconds.)
+    let missed = (now - Duration::hours(19)).trunc_subsecs(0);
+    businesses::Entity::update_many()
+        .col_expr(businesses::Column::NextSyncAt, Expr::value(Some(missed)))
+        .filter(businesses::Column::Id.eq(business))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // Two nodes tick at once, then again a minute later.
+    let ticks = [app.db.clone(), app.db.clone()]
+        .map(|db| tokio::spawn(async move { schedule::tick(&db, now).await.unwrap() }));
+    let made: usize = futures::future::join_all(ticks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().len())
+        .sum();
+    assert_eq!(made, 1, "one catch-up run, not one per missed slot or node");
+    let later = schedule::tick(&app.db, now + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert!(later.is_empty());
+    let runs = sync_runs::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].scheduled_for, Some(missed));
+    assert_eq!(runs[0].trigger, "schedule");
+    let row = businesses::Entity::find_by_id(business)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.next_sync_at, Some(schedule.next_after(now)));
+    assert!(row.next_sync_at.unwrap() > now);
     app.stop().await;
 }

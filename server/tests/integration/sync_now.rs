@@ -64,5 +64,23 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     assert_eq!(run.id.to_string(), answers[0]["run_id"].as_str().unwrap());
     assert_eq!(sync_runs::Entity::find().count(&app.db).await.unwrap(), 1);
     assert!(metric_points::Entity::find().count(&app.db).await.unwrap() > 0);
+
+    // The status endpoint tells members (only) how it went.
+    let status_url = app.url(&format!("/api/v1/analytics/sync-status/{business}"));
+    assert_eq!(
+        stranger.get(&status_url).send().await.unwrap().status(),
+        404
+    );
+    let res = owner.get(&status_url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let status: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status["last_run"]["id"], answers[0]["run_id"]);
+    assert_eq!(status["last_run"]["status"], "succeeded");
+    assert_eq!(status["last_run"]["progress_done"], 1);
+    assert!(status["in_flight"].is_null());
+    assert_eq!(status["last_success_at"], status["last_run"]["finished_at"]);
+    let x_only = serde_json::json!([{ "kind": "x", "succeeded": 1, "failed": 0 }]);
+    assert_eq!(status["last_run_counts"], x_only);
+    assert_eq!(status["week_counts"], x_only);
     app.stop().await;
 }
