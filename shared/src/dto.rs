@@ -146,3 +146,36 @@ pub struct KindCounts {
     pub succeeded: u32,
     pub failed: u32,
 }
+
+/// A page of sync history, newest first; `next` fetches the page after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub runs: Vec<HistoryRun>,
+    /// The cursor for the next page (`?cursor=`), when there is one.
+    pub next: Option<String>,
+}
+
+/// A run with each account's part of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRun {
+    #[serde(flatten)]
+    pub run: RunView,
+    pub items: Vec<ItemView>,
+}
+
+/// One account's part of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub connection_id: Option<Uuid>,
+    /// `x`, `linkedin`, `facebook` or `instagram`.
+    pub kind: String,
+    pub display_name: String,
+    pub status: String,
+    pub records: i32,
+    pub calls: i32,
+    pub error_class: Option<String>,
+    pub error_message: Option<String>,
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}

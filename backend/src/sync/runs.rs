@@ -149,3 +149,38 @@ pub async fn start(
     .await?;
     Ok(())
 }
+
+/// How long a run may stay queued or running before it counts as lost: a
+/// killed worker's job is back in the queue within a minute (apalis'
+/// heartbeat), so a run this old has no job left to finish it.
+pub const STALE_AFTER: chrono::Duration = chrono::Duration::hours(2);
+
+/// Ends every run in flight since before `now - STALE_AFTER` as failed,
+/// with a reason, so no run stays "running" forever. Returns how many.
+pub async fn fail_stale(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, Error> {
+    Ok(sync_runs::Entity::update_many()
+        .col_expr(
+            sync_runs::Column::Status,
+            Expr::value(SyncStatus::Failed.as_str()),
+        )
+        .col_expr(
+            sync_runs::Column::ActiveFor,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            sync_runs::Column::CurrentConnectionId,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(sync_runs::Column::FinishedAt, Expr::value(Some(now)))
+        .col_expr(
+            sync_runs::Column::ErrorSummary,
+            Expr::value(Some(
+                "The sync did not finish (its worker stopped); the next sync tries again.",
+            )),
+        )
+        .filter(sync_runs::Column::ActiveFor.is_not_null())
+        .filter(sync_runs::Column::CreatedAt.lt(now - STALE_AFTER))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

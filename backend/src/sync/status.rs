@@ -74,7 +74,7 @@ pub async fn of(
     })
 }
 
-fn view(r: sync_runs::Model, current_account: Option<String>) -> RunView {
+pub(super) fn view(r: sync_runs::Model, current_account: Option<String>) -> RunView {
     RunView {
         id: r.id,
         trigger: r.trigger,

@@ -3,18 +3,22 @@
 //! /api/v1/analytics/sync-status/{business_id}` (any member). The same
 //! tenant checks as every route: 404 for anyone else's business.
 
+use app::error::AppError;
 use axum::Json;
 use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use backend::AppState;
+use backend::sync::history::{self, Cursor, Filter};
 use backend::sync::{runs, status};
 use chrono::Utc;
+use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::{SyncStatus, SyncTrigger};
-use shared::dto::SyncStatusView;
+use shared::domain::{Platform, SyncStatus, SyncTrigger};
+use shared::dto::{HistoryPage, SyncStatusView};
 
+use super::bad_input::Params;
 use super::error::ApiError;
 use super::extract::{Manager, Member};
 use crate::jobs::{Job, JobQueue};
@@ -30,6 +34,10 @@ where
         .route(
             "/api/v1/analytics/sync-status/{business_id}",
             get(sync_status),
+        )
+        .route(
+            "/api/v1/analytics/sync-history/{business_id}",
+            get(sync_history),
         )
 }
 
@@ -100,5 +108,65 @@ pub async fn sync_status(
 ) -> Result<Json<SyncStatusView>, ApiError> {
     Ok(Json(
         status::of(&app.db, member.business.id, Utc::now()).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    platform: Option<String>,
+    status: Option<String>,
+    trigger: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u64>,
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    AppError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+    .into()
+}
+
+/// One value of a closed set, or a clear error naming the field.
+fn one_of<T>(
+    raw: Option<&str>,
+    field: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
+    raw.map(|v| parse(v).ok_or_else(|| invalid(field, &format!("Unknown {field}."))))
+        .transpose()
+}
+
+/// The business's runs, newest first, each with its accounts' outcomes.
+#[utoipa::path(get, path = "/api/v1/analytics/sync-history/{business_id}", tag = "analytics",
+    params(
+        ("business_id" = uuid::Uuid, Path, description = "The business"),
+        ("platform" = Option<String>, Query, description = "linkedin, x or meta"),
+        ("status" = Option<String>, Query, description = "queued, running, succeeded, partial, failed or cancelled"),
+        ("trigger" = Option<String>, Query, description = "schedule, manual, retry or initial"),
+        ("cursor" = Option<String>, Query, description = "`next` from the previous page"),
+        ("limit" = Option<u64>, Query, description = "Runs per page, 1–100 (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "`{runs: [{id, trigger, status, …, items: [{kind, display_name, status, records, calls, error_message, …}]}], next}`"),
+        (status = 401, description = "Not signed in"),
+        (status = 404, description = "Not a member of the business"),
+        (status = 422, description = "An unknown platform, status, trigger or cursor"),
+    ))]
+pub async fn sync_history(
+    State(app): State<AppState>,
+    member: Member,
+    Params(q): Params<HistoryQuery>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let filter = Filter {
+        platform: one_of(q.platform.as_deref(), "platform", Platform::parse)?,
+        status: one_of(q.status.as_deref(), "status", SyncStatus::parse)?,
+        trigger: one_of(q.trigger.as_deref(), "trigger", SyncTrigger::parse)?,
+        cursor: one_of(q.cursor.as_deref(), "cursor", Cursor::parse)?,
+        limit: q.limit.unwrap_or(20),
+    };
+    Ok(Json(
+        history::page(&app.db, member.business.id, &filter).await?,
     ))
 }

@@ -27,6 +27,7 @@ use crate::observability::health;
         oauth_routes::status,
         crate::http::analytics::sync_now,
         crate::http::analytics::sync_status,
+        crate::http::analytics::sync_history,
         health::healthz,
         health::readyz,
     ),

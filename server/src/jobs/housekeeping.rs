@@ -1,5 +1,6 @@
 //! Housekeeping: deletes expired sessions, OAuth transactions and
-//! authorizations nobody decided on in time.
+//! authorizations nobody decided on in time, and ends sync runs whose
+//! worker is gone.
 //!
 //! Its tick is claimed once across all nodes (`cron`), and the job itself
 //! runs from the persistent queue, with retries and crash recovery.
@@ -48,8 +49,12 @@ pub async fn run(job: HousekeepingJob, deps: Data<JobDeps>) -> Result<(), BoxDyn
         .await?
         .rows_affected;
     let pending = backend::oauth::pending::delete_expired(&deps.db, now).await?;
+    let stale_runs = backend::sync::runs::fail_stale(&deps.db, now).await?;
+    if stale_runs > 0 {
+        tracing::warn!(stale_runs, "sync runs without a worker ended as failed");
+    }
     let outcome = format!(
-        "sessions={sessions} oauth_transactions={transactions} pending_connections={pending}"
+        "sessions={sessions} oauth_transactions={transactions} pending_connections={pending} stale_runs={stale_runs}"
     );
     cron_claims::Entity::update_many()
         .col_expr(cron_claims::Column::Outcome, Expr::value(outcome.clone()))

@@ -18,6 +18,7 @@ mod sandbox_guard;
 mod shutdown;
 mod spans;
 mod sync;
+mod sync_history;
 mod sync_now;
 mod sync_x;
 mod tenancy;

@@ -71,6 +71,7 @@ const PENDING_FUNCTIONS: &[&str] = &[
 const READ_ROUTES: &[&str] = &[
     "/api/v1/oauth/status",
     "/api/v1/analytics/sync-status/{business_id}",
+    "/api/v1/analytics/sync-history/{business_id}",
 ];
 
 async fn add_member(

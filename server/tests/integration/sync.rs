@@ -24,7 +24,7 @@ on_both_databases!(
 );
 
 /// A business with the sandbox X account connected: (business, connection).
-async fn connected_business(app: &TestApp) -> (Uuid, Uuid) {
+pub(crate) async fn connected_business(app: &TestApp) -> (Uuid, Uuid) {
     let client = new_client();
     app.signup_as(&client, "owner@example.com").await;
     let business = app.create_business_as(&client, "Acme").await;

@@ -82,5 +82,29 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     let x_only = serde_json::json!([{ "kind": "x", "succeeded": 1, "failed": 0 }]);
     assert_eq!(status["last_run_counts"], x_only);
     assert_eq!(status["week_counts"], x_only);
+
+    // The history shows the run with its account's outcome.
+    let history_url = app.url(&format!("/api/v1/analytics/sync-history/{business}"));
+    let page: serde_json::Value = owner
+        .get(&history_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["runs"][0]["id"], answers[0]["run_id"]);
+    assert_eq!(page["runs"][0]["items"][0]["kind"], "x");
+    assert_eq!(page["runs"][0]["items"][0]["status"], "succeeded");
+    assert_eq!(page["runs"][0]["items"][0]["calls"], 3);
+    assert!(page["next"].is_null());
+    let res = owner
+        .get(format!("{history_url}?status=bogus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["Invalid"]["field"], "status");
     app.stop().await;
 }
