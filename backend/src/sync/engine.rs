@@ -1,5 +1,6 @@
-//! Running a sync: one item per connected account, each fetched through
-//! its platform's adapter and stored, progress written as it goes, and the
+//! Running a sync: one item per connected account, its tokens refreshed
+//! first when they are due, each fetched through its platform's adapter and
+//! stored, progress written as it goes, and the
 //! run ended with the outcome of its items. Running a run again (a retried
 //! job) resumes it: finished items are kept, the rest are done.
 
@@ -14,6 +15,7 @@ use super::{runs, store};
 use crate::connections;
 use crate::entities::{connections as conn, metric_points, sync_run_items, sync_runs};
 use crate::error::Error;
+use crate::oauth::refresh::{self, RefreshError};
 use crate::platforms::analytics::{Fetched, Target, Window};
 use crate::platforms::{ProviderError, Providers, for_platform};
 use crate::vault::Keyring;
@@ -250,9 +252,23 @@ async fn fetch_and_store(
     connection_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Result<Stored, Skip>, Error> {
-    let Some(c) = conn::Entity::find_by_id(connection_id).one(db).await? else {
+    let Some(mut c) = conn::Entity::find_by_id(connection_id).one(db).await? else {
         return Ok(Err(Skip::Gone));
     };
+    // Tokens inside their platform's refresh buffer are refreshed first.
+    if refresh::due(&c, now) {
+        match refresh::refresh(db, vault, providers, c.id, false).await {
+            Ok(_) | Err(RefreshError::Unsupported(_)) => {}
+            Err(RefreshError::Provider(e) | RefreshError::Concurrent(e)) => {
+                return Ok(Err(Skip::Provider(e)));
+            }
+            Err(RefreshError::App(e)) => return Err(e),
+        }
+        c = match conn::Entity::find_by_id(connection_id).one(db).await? {
+            Some(c) => c,
+            None => return Ok(Err(Skip::Gone)),
+        };
+    }
     let Some(kind) = c.kind() else {
         return Ok(Err(Skip::NotFetchedYet));
     };

@@ -9,6 +9,7 @@ use backend::platforms::Providers;
 use backend::sync::{engine, runs};
 use backend::vault::Keyring;
 use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use server::sandbox::x_analytics;
 use shared::domain::{SyncStatus, SyncTrigger};
@@ -17,7 +18,10 @@ use crate::harness::*;
 use crate::oauth::connect_x;
 use crate::on_both_databases;
 
-on_both_databases!(an_x_account_syncs_what_the_sandbox_serves);
+on_both_databases!(
+    an_x_account_syncs_what_the_sandbox_serves,
+    tokens_inside_their_buffer_are_refreshed_before_the_sync,
+);
 
 /// The app, with the keyring and provider clients its worker would use.
 struct Synced {
@@ -181,5 +185,44 @@ async fn an_x_account_syncs_what_the_sandbox_serves(b: Backend) {
         metric_points::Entity::find().count(&app.db).await.unwrap(),
         points_before
     );
+    s.app.stop().await;
+}
+
+async fn tokens_inside_their_buffer_are_refreshed_before_the_sync(b: Backend) {
+    let Some(s) = spawn(b).await else {
+        return;
+    };
+    let app = &s.app;
+    let client = new_client();
+    app.signup_as(&client, "owner@example.com").await;
+    let business = app.create_business_as(&client, "Acme").await;
+    connect_x(app, &client, &business).await;
+    let business: uuid::Uuid = business.parse().unwrap();
+    // Five minutes left: inside X's ten-minute buffer.
+    let soon = Utc::now() + Duration::minutes(5);
+    connections::Entity::update_many()
+        .col_expr(
+            connections::Column::AccessExpiresAt,
+            Expr::value(Some(soon)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let before = connections::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let run = sync_once(&s, business).await;
+    assert_eq!(run.status, "succeeded");
+    let after = connections::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.version > before.version, "the tokens were rewritten");
+    assert!(after.access_expires_at.unwrap() > Utc::now() + Duration::hours(1));
+    assert!(after.last_refreshed_at > before.last_refreshed_at);
     s.app.stop().await;
 }
