@@ -3,7 +3,7 @@
 # Sourced by scripts/run and scripts/test. Everything comes from crates.io,
 # npm or Debian: no tool is downloaded from GitHub.
 #   setup_build   Rust wasm target, cargo-leptos, wasm-bindgen-cli, sass
-#   setup_test    + Chromium, cargo-nextest, end2end npm packages, PostgreSQL running
+#   setup_test    + Chromium, cargo-nextest, end2end npm packages, PostgreSQL installed and running
 
 CARGO_LEPTOS_VERSION=0.3.11
 
@@ -84,7 +84,19 @@ setup_test() {
 }
 
 ensure_postgres() {
-  command -v pg_isready >/dev/null || return 0
+  if ! command -v pg_isready >/dev/null && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+    say "installing PostgreSQL (Debian)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+    # The tests connect as postgres over loopback without a password, as on
+    # the machines this project is built on: trust loopback on this new
+    # local server only.
+    local hba
+    hba=$(ls /etc/postgresql/*/main/pg_hba.conf 2>/dev/null | sort -V | tail -1)
+    if [ -n "$hba" ] && ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+      as_root sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    fi
+  fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     say "starting PostgreSQL"
     local version

@@ -111,7 +111,6 @@ pub(super) struct TimelineQuery {
     pagination_token: Option<String>,
     #[serde(rename = "tweet.fields")]
     tweet_fields: Option<String>,
-    exclude: Option<String>,
 }
 
 fn problem(status: StatusCode, detail: &str) -> Response {
@@ -178,7 +177,6 @@ pub(super) fn timeline(
         },
     };
     let fields: Vec<&str> = q.tweet_fields.as_deref().unwrap_or("").split(',').collect();
-    let _ = &q.exclude;
     let matching: Vec<Post> = posts(now)
         .into_iter()
         .filter(|p| start.is_none_or(|s| p.created_at >= s) && end.is_none_or(|e| p.created_at < e))

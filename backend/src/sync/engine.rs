@@ -43,7 +43,7 @@ pub async fn execute(
     if !status.in_flight() {
         return Ok(status);
     }
-    let items = items_of(db, &run, now).await?;
+    let items = items_of(db, &run).await?;
     runs::start(db, run_id, items.len() as i32, now).await?;
     let mut outcomes = Vec::with_capacity(items.len());
     for (done, item) in items.iter().enumerate() {
@@ -76,7 +76,6 @@ pub async fn execute(
 async fn items_of(
     db: &impl ConnectionTrait,
     run: &sync_runs::Model,
-    now: DateTime<Utc>,
 ) -> Result<Vec<sync_run_items::Model>, Error> {
     let existing = sync_run_items::Entity::find()
         .filter(sync_run_items::Column::RunId.eq(run.id))
@@ -107,7 +106,6 @@ async fn items_of(
             .await?;
         items.push(item);
     }
-    let _ = now;
     Ok(items)
 }
 
@@ -173,7 +171,6 @@ enum Skip {
     NotConfigured,
     NotFetchedYet,
     NeedsReconnect,
-    RateLimited(DateTime<Utc>),
     Provider(ProviderError),
 }
 
@@ -205,15 +202,6 @@ impl Skip {
                 ConnectionStatus::NeedsReconnect.as_str(),
                 format!("Reconnect {label} to resume syncing."),
                 None,
-            ),
-            Skip::RateLimited(until) => (
-                SyncStatus::Failed,
-                ConnectionStatus::RateLimited.as_str(),
-                format!(
-                    "{label} limits requests until {}.",
-                    until.format("%Y-%m-%d %H:%M UTC")
-                ),
-                Some(until),
             ),
             Skip::Provider(e) => {
                 let message = match &e {
@@ -280,7 +268,8 @@ async fn fetch_and_store(
         return Ok(Err(Skip::NeedsReconnect));
     }
     if let Some(until) = c.rate_limited_until.filter(|t| *t > now) {
-        return Ok(Err(Skip::RateLimited(until)));
+        // The platform said when to come back: not before.
+        return Ok(Err(Skip::Provider(ProviderError::RateLimited { until })));
     }
     let Ok(token) = connections::access_token(vault, &c) else {
         return Ok(Err(Skip::NeedsReconnect));

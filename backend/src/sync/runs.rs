@@ -108,7 +108,22 @@ pub async fn finish(
     if status.in_flight() {
         return Err(Error::internal(format!("a run cannot finish as {status}")));
     }
-    let changed = sync_runs::Entity::update_many()
+    let changed = ended(status, error_summary, now)
+        .filter(sync_runs::Column::Id.eq(run_id))
+        .filter(sync_runs::Column::ActiveFor.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(changed == 1)
+}
+
+/// The update that ends runs: their status, the business's slot freed.
+fn ended(
+    status: SyncStatus,
+    error_summary: Option<&str>,
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<sync_runs::Entity> {
+    sync_runs::Entity::update_many()
         .col_expr(sync_runs::Column::Status, Expr::value(status.as_str()))
         .col_expr(
             sync_runs::Column::ActiveFor,
@@ -123,12 +138,6 @@ pub async fn finish(
             sync_runs::Column::ErrorSummary,
             Expr::value(error_summary.map(str::to_owned)),
         )
-        .filter(sync_runs::Column::Id.eq(run_id))
-        .filter(sync_runs::Column::ActiveFor.is_not_null())
-        .exec(db)
-        .await?
-        .rows_affected;
-    Ok(changed == 1)
 }
 
 /// Marks a queued run as running.
@@ -158,29 +167,14 @@ pub const STALE_AFTER: chrono::Duration = chrono::Duration::hours(2);
 /// Ends every run in flight since before `now - STALE_AFTER` as failed,
 /// with a reason, so no run stays "running" forever. Returns how many.
 pub async fn fail_stale(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, Error> {
-    Ok(sync_runs::Entity::update_many()
-        .col_expr(
-            sync_runs::Column::Status,
-            Expr::value(SyncStatus::Failed.as_str()),
-        )
-        .col_expr(
-            sync_runs::Column::ActiveFor,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .col_expr(
-            sync_runs::Column::CurrentConnectionId,
-            Expr::value(Option::<Uuid>::None),
-        )
-        .col_expr(sync_runs::Column::FinishedAt, Expr::value(Some(now)))
-        .col_expr(
-            sync_runs::Column::ErrorSummary,
-            Expr::value(Some(
-                "The sync did not finish (its worker stopped); the next sync tries again.",
-            )),
-        )
-        .filter(sync_runs::Column::ActiveFor.is_not_null())
-        .filter(sync_runs::Column::CreatedAt.lt(now - STALE_AFTER))
-        .exec(db)
-        .await?
-        .rows_affected)
+    Ok(ended(
+        SyncStatus::Failed,
+        Some("The sync did not finish (its worker stopped); the next sync tries again."),
+        now,
+    )
+    .filter(sync_runs::Column::ActiveFor.is_not_null())
+    .filter(sync_runs::Column::CreatedAt.lt(now - STALE_AFTER))
+    .exec(db)
+    .await?
+    .rows_affected)
 }

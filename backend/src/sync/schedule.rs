@@ -195,19 +195,19 @@ mod tests {
 
     #[test]
     fn a_time_the_clock_skips_runs_an_hour_later_and_a_repeated_one_once() {
-        let skipped = Schedule {
+        let half_past_two = Schedule {
             interval_minutes: 1440,
             daily_at_minute: Some(2 * 60 + 30),
             zone: "Europe/Berlin".parse().unwrap(),
         };
         // 02:30 does not exist on 29 March 2026 in Berlin: 03:30 CEST = 01:30 UTC.
         assert_eq!(
-            skipped.next_after(at("2026-03-28T12:00:00Z")),
+            half_past_two.next_after(at("2026-03-28T12:00:00Z")),
             at("2026-03-29T01:30:00Z")
         );
         // 02:30 happens twice on 25 October 2026: the first (CEST) = 00:30 UTC.
-        let first = skipped.next_after(at("2026-10-24T12:00:00Z"));
+        let first = half_past_two.next_after(at("2026-10-24T12:00:00Z"));
         assert_eq!(first, at("2026-10-25T00:30:00Z"));
-        assert_eq!(skipped.next_after(first), at("2026-10-26T01:30:00Z"));
+        assert_eq!(half_past_two.next_after(first), at("2026-10-26T01:30:00Z"));
     }
 }

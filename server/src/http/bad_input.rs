@@ -124,6 +124,19 @@ fn percent_decode(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// 400 for a request part that does not parse, naming `field` when known —
+/// not the 422 of a well-formed but invalid value.
+pub fn bad_field(field: Option<String>) -> ApiError {
+    let err = match field {
+        Some(field) => AppError::Invalid {
+            message: format!("The request has a missing or invalid {field}."),
+            field,
+        },
+        None => malformed(""),
+    };
+    ApiError::Body(StatusCode::BAD_REQUEST, json!({ "error": err }))
+}
+
 /// `Query<T>` whose rejection is a plain 400 naming the field.
 pub struct Params<T>(pub T);
 
@@ -139,16 +152,12 @@ where
         serde_urlencoded::from_str::<T>(query)
             .map(Params)
             .map_err(|e| {
-                let err = match field_of(&e.to_string()).or_else(|| only_key(query)) {
-                    Some(field) => AppError::Invalid {
-                        message: format!("The request has a missing or invalid {field}."),
-                        field,
-                    },
-                    None => malformed(""),
-                };
-                tracing::info!(error = %err, "refused a malformed query");
-                // 400, not the 422 of a well-formed but invalid value.
-                ApiError::Body(StatusCode::BAD_REQUEST, json!({ "error": err }))
+                let field = field_of(&e.to_string()).or_else(|| only_key(query));
+                tracing::info!(
+                    field = field.as_deref().unwrap_or("request"),
+                    "refused a malformed query"
+                );
+                bad_field(field)
             })
     }
 }

@@ -15,7 +15,7 @@ use shared::domain::Platform;
 use shared::dto::BusinessView;
 use uuid::Uuid;
 
-use super::bad_input::Params;
+use super::bad_input::{Params, bad_field};
 use super::error::ApiError;
 use app::error::AppError;
 
@@ -99,15 +99,10 @@ async fn business_in_path<S: Send + Sync>(
     };
     match params.get("business_id") {
         None => Ok(None),
-        Some(raw) => raw.parse().map(Some).map_err(|_| {
-            ApiError::Body(
-                axum::http::StatusCode::BAD_REQUEST,
-                serde_json::json!({ "error": AppError::Invalid {
-                    field: "business_id".into(),
-                    message: "The request has a missing or invalid business_id.".into(),
-                } }),
-            )
-        }),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| bad_field(Some("business_id".into()))),
     }
 }
 
