@@ -14,7 +14,9 @@
 
 mod consent;
 pub mod linkedin;
+pub mod linkedin_analytics;
 pub mod meta;
+pub mod meta_analytics;
 pub mod x;
 pub mod x_analytics;
 
@@ -59,6 +61,12 @@ pub enum Fault {
     NoRefreshToken,
     /// Meta: the user manages a single Page.
     SinglePage,
+    /// Analytics: a metric the platform has retired is asked for (Meta's
+    /// `#100` for `page_views_total`; LinkedIn refuses page statistics).
+    DeprecatedMetric,
+    /// Analytics: the requested API version is no longer served
+    /// (LinkedIn's 426 `NONEXISTENT_VERSION`).
+    RetiredVersion,
 }
 
 /// What the sandbox must know about this deployment: where its own
@@ -184,8 +192,8 @@ async fn stats(State(s): State<Shared>, method: Method, headers: HeaderMap) -> R
     let meta = s.meta.lock().expect("sandbox lock");
     Json(json!({
         "x": { "token_calls": x.token_calls, "revocations": x.revocations, "live_refresh_tokens": x.refresh.len(), "reads": x.reads },
-        "linkedin": { "token_calls": li.token_calls },
-        "meta": { "token_calls": meta.token_calls, "revocations": meta.revocations },
+        "linkedin": { "token_calls": li.token_calls, "reads": li.reads },
+        "meta": { "token_calls": meta.token_calls, "revocations": meta.revocations, "reads": meta.reads },
     }))
     .into_response()
 }
@@ -257,7 +265,7 @@ pub fn endpoints(slug: &str, public_origin: &str, local_origin: &str) -> Option<
             meta::CLIENT_SECRET,
             "/sandbox/meta/dialog/oauth",
             "/sandbox/meta/oauth/access_token",
-            "/sandbox/meta",
+            "/sandbox/meta/{version}",
         ),
         _ => return None,
     };

@@ -23,7 +23,7 @@ use super::{
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-linkedin";
 pub const CLIENT_SECRET: &str = "sandbox-linkedin-client-secret";
-const MEMBER_ID: &str = "sbx-li-7c1e2f";
+pub(super) const MEMBER_ID: &str = "sbx-li-7c1e2f";
 const MEMBER_NAME: &str = "Pulseboard Demo Company";
 
 struct CodeGrant {
@@ -48,6 +48,8 @@ pub struct LinkedInState {
     access: HashMap<String, AccessGrant>,
     refresh: HashMap<String, RefreshGrant>,
     pub token_calls: u64,
+    /// Analytics calls answered.
+    pub reads: u64,
 }
 
 pub fn routes() -> Router<Shared> {
@@ -60,6 +62,7 @@ pub fn routes() -> Router<Shared> {
             post(introspect),
         )
         .route("/sandbox/linkedin/v2/userinfo", get(userinfo))
+        .merge(super::linkedin_analytics::routes())
 }
 
 #[derive(Deserialize)]
@@ -316,15 +319,37 @@ async fn introspect(State(s): State<Shared>, Form(f): Form<IntrospectForm>) -> R
     .into_response()
 }
 
-async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
+/// Whether the request carries a live access token (not expired, not
+/// revoked by the `revoked` fault), and the scopes it was granted.
+pub(super) fn bearer_scopes(s: &Shared, headers: &HeaderMap) -> Option<String> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let revoked = s.fault("linkedin") == Some(Fault::Revoked);
+        .and_then(|v| v.strip_prefix("Bearer "))?;
+    if s.fault("linkedin") == Some(Fault::Revoked) {
+        return None;
+    }
     let li = s.linkedin.lock().expect("sandbox lock");
-    match token.and_then(|t| li.access.get(t)) {
-        Some(grant) if !revoked && grant.expires_at > Utc::now() => axum::Json(json!({ "sub": MEMBER_ID, "name": MEMBER_NAME })).into_response(),
-        _ => (StatusCode::UNAUTHORIZED, axum::Json(json!({ "serviceErrorCode": 65600, "message": "Invalid access token", "status": 401 }))).into_response(),
+    li.access
+        .get(token)
+        .filter(|grant| grant.expires_at > Utc::now())
+        .map(|grant| grant.scope.clone())
+}
+
+/// LinkedIn's 401 for a missing, expired or revoked token.
+pub(super) fn invalid_token() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(
+            json!({ "serviceErrorCode": 65600, "message": "Invalid access token", "status": 401 }),
+        ),
+    )
+        .into_response()
+}
+
+async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    match bearer_scopes(&s, &headers) {
+        Some(_) => axum::Json(json!({ "sub": MEMBER_ID, "name": MEMBER_NAME })).into_response(),
+        None => invalid_token(),
     }
 }

@@ -24,6 +24,8 @@ use super::{
 
 pub const CLIENT_ID: &str = "pulseboard-sandbox-meta";
 pub const CLIENT_SECRET: &str = "sandbox-meta-app-secret";
+/// Page tokens end with this many characters of their user token.
+const PAGE_TOKEN_SUFFIX: usize = 12;
 
 struct CodeGrant {
     redirect_uri: String,
@@ -37,6 +39,8 @@ pub struct MetaState {
     long: HashMap<String, DateTime<Utc>>,
     pub token_calls: u64,
     pub revocations: u64,
+    /// Analytics calls answered.
+    pub reads: u64,
 }
 
 pub fn routes() -> Router<Shared> {
@@ -44,12 +48,13 @@ pub fn routes() -> Router<Shared> {
         .route("/sandbox/meta/dialog/oauth", get(dialog))
         .route("/sandbox/meta/consent", post(consent))
         .route("/sandbox/meta/oauth/access_token", get(access_token))
-        .route("/sandbox/meta/debug_token", get(debug_token))
-        .route("/sandbox/meta/me/accounts", get(accounts))
-        .route("/sandbox/meta/me/permissions", delete(revoke))
+        .route("/sandbox/meta/{version}/debug_token", get(debug_token))
+        .route("/sandbox/meta/{version}/me/accounts", get(accounts))
+        .route("/sandbox/meta/{version}/me/permissions", delete(revoke))
+        .merge(super::meta_analytics::routes())
 }
 
-fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {
+pub(crate) fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {
     (
         status,
         axum::Json(
@@ -242,7 +247,7 @@ async fn debug_token(
         "is_valid": !revoked && expires.is_some_and(|e| *e > now),
         "expires_at": expires.map(|e| e.timestamp()).unwrap_or(0),
         "data_access_expires_at": (now + Duration::days(90)).timestamp(),
-        "scopes": ["pages_show_list", "pages_read_engagement", "instagram_basic", "instagram_manage_insights"],
+        "scopes": ["pages_show_list", "pages_read_engagement", "read_insights", "instagram_basic", "instagram_manage_insights"],
     }}))
     .into_response()
 }
@@ -271,6 +276,30 @@ fn authorized<'a>(m: &MetaState, headers: &'a HeaderMap, proof: Option<&str>) ->
     (live && proof == Some(expected.as_str())).then_some(token)
 }
 
+/// The Page a Page token belongs to, when it derives from a live user
+/// token and comes with its `appsecret_proof`.
+pub(crate) fn page_token_owner(
+    m: &MetaState,
+    headers: &HeaderMap,
+    proof: Option<&str>,
+) -> Option<&'static str> {
+    let token = bearer(headers)?;
+    let (n, suffix) = token.strip_prefix("meta-pt")?.split_once('-')?;
+    let now = Utc::now();
+    let live = m.long.iter().any(|(user, exp)| {
+        *exp > now && user.ends_with(suffix) && suffix.len() == PAGE_TOKEN_SUFFIX
+    });
+    let expected = appsecret_proof(CLIENT_SECRET, token)?;
+    if !live || proof != Some(expected.as_str()) {
+        return None;
+    }
+    match n {
+        "1" => Some(super::meta_analytics::PAGES[0]),
+        "2" => Some(super::meta_analytics::PAGES[1]),
+        _ => None,
+    }
+}
+
 #[derive(Deserialize)]
 struct ProofQuery {
     appsecret_proof: Option<String>,
@@ -293,7 +322,12 @@ async fn accounts(
         );
     };
     // Page tokens are derived from the user token: stable per user token.
-    let page_token = |n: u8| format!("meta-pt{n}-{}", &token[token.len().saturating_sub(12)..]);
+    let page_token = |n: u8| {
+        format!(
+            "meta-pt{n}-{}",
+            &token[token.len().saturating_sub(PAGE_TOKEN_SUFFIX)..]
+        )
+    };
     let mut pages = vec![
         json!({ "id": "sbx-page-1", "name": "Northwind Coffee", "access_token": page_token(1),
           "instagram_business_account": { "id": "sbx-ig-1", "username": "northwind.coffee" } }),

@@ -19,6 +19,7 @@ pub fn configured(settings: &Settings, public_origin: &str, bound: SocketAddr) -
             public_origin,
             bound,
         )
+        .map(|cfg| with_version(cfg, settings.platform(p)))
     };
     Providers::new(
         client(Platform::X),
@@ -49,6 +50,7 @@ fn sandbox_provider(
         auth_url: e.auth_url,
         token_url: e.token_url,
         api_url: e.api_url,
+        api_version: None,
         sandbox: true,
     })
 }
@@ -80,11 +82,24 @@ fn provider(
             auth_url: platform.auth_url.clone(),
             token_url: platform.token_url.clone(),
             api_url: platform.api_url.clone(),
+            api_version: None,
             sandbox: false,
         }),
         _ if settings.sandbox_enabled() => {
             sandbox_provider(slug, public_origin, bound, redirect_uri)
         }
         _ => None,
+    }
+}
+
+/// The configured API version, put wherever a URL says `{version}` (the
+/// sandbox's versioned paths as much as the platform's).
+fn with_version(cfg: ProviderSettings, platform: &PlatformSettings) -> ProviderSettings {
+    ProviderSettings {
+        auth_url: platform.versioned(&cfg.auth_url),
+        token_url: platform.versioned(&cfg.token_url),
+        api_url: platform.versioned(&cfg.api_url),
+        api_version: platform.api_version.clone(),
+        ..cfg
     }
 }

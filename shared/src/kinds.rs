@@ -171,10 +171,15 @@ text_enum! {
         /// Reach or unique viewers: how many accounts saw content.
         Reach = "reach",
         Engagements = "engagements",
+        /// Engagements per impression (LinkedIn's `engagement`), a ratio.
+        EngagementRate = "engagement_rate",
+        /// Accounts that engaged (Instagram's `accounts_engaged`).
+        EngagedAccounts = "engaged_accounts",
         Likes = "likes",
         Comments = "comments",
         Shares = "shares",
         Clicks = "clicks",
+        Saves = "saves",
         /// Views of the page or profile itself.
         PageViews = "page_views",
         PostsPublished = "posts_published",

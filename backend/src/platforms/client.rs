@@ -23,6 +23,10 @@ pub struct ProviderSettings {
     pub token_url: String,
     /// Base of the revoke and data endpoints.
     pub api_url: String,
+    /// The API version asked for (LinkedIn's `LinkedIn-Version` header;
+    /// Meta's is already in its URLs); `None` where the platform has none.
+    #[serde(default)]
+    pub api_version: Option<String>,
     /// Served by Pulseboard's own sandbox (shown as such in the UI).
     #[serde(default)]
     pub sandbox: bool,
@@ -142,6 +146,10 @@ pub enum ProviderError {
     /// The platform answered something we cannot accept.
     #[error("unexpected answer from the platform ({0})")]
     Invalid(String),
+    /// The configured API version is no longer served: the operator must
+    /// configure a current one (not a platform outage).
+    #[error("API version {0} is no longer served")]
+    VersionRetired(String),
     /// Our stored token no longer decrypts (its key left the keyring, or the
     /// row was tampered with): only a reconnect brings a usable one.
     #[error("the stored {0} cannot be decrypted")]
@@ -158,6 +166,7 @@ impl ProviderError {
             ProviderError::Transient(_) => "transient",
             ProviderError::Invalid(_) => "invalid_response",
             ProviderError::Unreadable(_) => "token_unreadable",
+            ProviderError::VersionRetired(_) => "version_retired",
         }
     }
 
@@ -170,6 +179,7 @@ impl ProviderError {
             Some("invalid_response") => ProviderError::Invalid(why),
             Some("missing_permission") => ProviderError::MissingPermission(why),
             Some("token_unreadable") => ProviderError::Unreadable("refresh token"),
+            Some("version_retired") => ProviderError::VersionRetired(why),
             _ => ProviderError::NeedsReauth(why),
         }
     }

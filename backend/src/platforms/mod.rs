@@ -12,6 +12,7 @@ pub mod linkedin;
 pub mod meta;
 mod registry;
 pub mod tokens;
+pub mod versions;
 pub mod x;
 
 use std::future::Future;
@@ -124,6 +125,18 @@ pub trait OAuthProvider: Send + Sync {
     /// another connection holds the grant.
     fn revocation_token(&self, _c: &connections::Model) -> Option<TokenColumn> {
         None
+    }
+
+    /// How far back the first sync of a `kind` account reaches: as far as
+    /// the platform serves daily data.
+    fn backfill(&self, _kind: AccountKind) -> Duration {
+        Duration::days(90)
+    }
+
+    /// The granted scopes a `kind` account's analytics need: without one,
+    /// the account is not fetched and the user is asked to reconnect.
+    fn analytics_scopes(&self, _kind: AccountKind) -> &'static [&'static str] {
+        &[]
     }
 
     /// Fetches an account's analytics for `window` with its access token;

@@ -23,8 +23,6 @@ use shared::domain::{AccountKind, ConnectionStatus, SyncStatus};
 
 /// Days re-fetched on every sync: platforms revise recent days.
 pub const TRAILING_DAYS: i64 = 3;
-/// How far back the first sync of an account reaches.
-pub const BACKFILL_DAYS: i64 = 90;
 
 /// Runs `run_id` to its end and returns how it ended. A run that has
 /// already ended is left as it is.
@@ -171,6 +169,8 @@ enum Skip {
     NotConfigured,
     NotFetchedYet,
     NeedsReconnect,
+    /// The grant lacks a scope the analytics need: not a sync failure.
+    ScopeNotGranted(&'static str),
     Provider(ProviderError),
 }
 
@@ -203,6 +203,12 @@ impl Skip {
                 format!("Reconnect {label} to resume syncing."),
                 None,
             ),
+            Skip::ScopeNotGranted(scope) => (
+                SyncStatus::Cancelled,
+                ProviderError::MissingPermission(String::new()).class(),
+                format!("Reconnect {label} to grant access to insights ({scope})."),
+                None,
+            ),
             Skip::Provider(e) => {
                 let message = match &e {
                     ProviderError::NeedsReauth(_) | ProviderError::Unreadable(_) => {
@@ -219,6 +225,9 @@ impl Skip {
                         format!("{label} had a temporary problem; the next sync tries again.")
                     }
                     ProviderError::Invalid(_) => format!("{label} answered something unexpected."),
+                    ProviderError::VersionRetired(v) => format!(
+                        "{label} no longer serves API version {v}: the server's operator must configure a current one."
+                    ),
                 };
                 let until = match e {
                     ProviderError::RateLimited { until } => Some(until),
@@ -271,18 +280,31 @@ async fn fetch_and_store(
         // The platform said when to come back: not before.
         return Ok(Err(Skip::Provider(ProviderError::RateLimited { until })));
     }
+    let adapter = for_platform(platform);
+    if let Some(scope) = missing_scope(adapter.analytics_scopes(kind), &c.scopes) {
+        // The connections page says so too, until the user reconnects.
+        conn::Entity::update_many()
+            .col_expr(
+                conn::Column::Status,
+                Expr::value(ConnectionStatus::MissingPermission.as_str()),
+            )
+            .filter(conn::Column::Id.eq(c.id))
+            .exec(db)
+            .await?;
+        return Ok(Err(Skip::ScopeNotGranted(scope)));
+    }
     let Ok(token) = connections::access_token(vault, &c) else {
         return Ok(Err(Skip::NeedsReconnect));
     };
     let window = Window {
-        since: window_start(db, c.id, now).await?,
+        since: window_start(db, c.id, adapter.backfill(kind), now).await?,
         now,
     };
     let target = Target {
         external_id: &c.external_id,
+        kind,
     };
-    let Some(fetch) = for_platform(platform).fetch(cfg, &providers.http, &token, target, window)
-    else {
+    let Some(fetch) = adapter.fetch(cfg, &providers.http, &token, target, window) else {
         return Ok(Err(Skip::NotFetchedYet));
     };
     let fetched: Fetched = match fetch.await {
@@ -308,11 +330,18 @@ async fn fetch_and_store(
     Ok(Ok((records, fetched.calls, refused)))
 }
 
+/// The first of `needed` that `granted` (space- or comma-separated) lacks.
+fn missing_scope(needed: &[&'static str], granted: &str) -> Option<&'static str> {
+    let granted: Vec<&str> = granted.split([' ', ',']).collect();
+    needed.iter().copied().find(|s| !granted.contains(s))
+}
+
 /// Where a connection's window starts: the trailing days when it has been
-/// synced before, the backfill otherwise; at 00:00 UTC.
+/// synced before, the platform's `backfill` otherwise; at 00:00 UTC.
 async fn window_start(
     db: &impl ConnectionTrait,
     connection_id: Uuid,
+    backfill: Duration,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, Error> {
     let synced_before = metric_points::Entity::find()
@@ -320,12 +349,12 @@ async fn window_start(
         .one(db)
         .await?
         .is_some();
-    let days = if synced_before {
-        TRAILING_DAYS
+    let back = if synced_before {
+        Duration::days(TRAILING_DAYS)
     } else {
-        BACKFILL_DAYS
+        backfill
     };
-    let day = now.date_naive() - Duration::days(days);
+    let day = now.date_naive() - back;
     Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
 }
 

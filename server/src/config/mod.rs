@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use backend::accounts::limits::RateLimitConfig;
+use backend::platforms::versions;
 use figment::Figment;
 use figment::providers::{Env, Serialized};
 use secrecy::{ExposeSecret, SecretString};
@@ -127,6 +128,14 @@ pub struct PlatformSettings {
     pub token_url: String,
     #[serde(deserialize_with = "text::required")]
     pub api_url: String,
+    /// The API version asked for: LinkedIn's `LinkedIn-Version` (YYYYMM),
+    /// Meta's Graph version (`v25.0`), put wherever a URL says `{version}`.
+    #[serde(
+        default,
+        deserialize_with = "text::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_version: Option<String>,
 }
 
 impl PlatformSettings {
@@ -139,7 +148,20 @@ impl PlatformSettings {
             auth_url: auth_url.into(),
             token_url: token_url.into(),
             api_url: api_url.into(),
+            api_version: None,
         }
+    }
+
+    fn version(self, version: &str) -> Self {
+        Self {
+            api_version: Some(version.into()),
+            ..self
+        }
+    }
+
+    /// `url` with `{version}` replaced by the configured API version.
+    pub fn versioned(&self, url: &str) -> String {
+        url.replace("{version}", self.api_version.as_deref().unwrap_or_default())
     }
 }
 
@@ -181,12 +203,14 @@ impl Default for Settings {
                 "https://www.linkedin.com/oauth/v2/authorization",
                 "https://www.linkedin.com/oauth/v2/accessToken",
                 "https://api.linkedin.com",
-            ),
+            )
+            .version(versions::LINKEDIN_DEFAULT),
             meta: PlatformSettings::endpoints(
-                "https://www.facebook.com/v21.0/dialog/oauth",
-                "https://graph.facebook.com/v21.0/oauth/access_token",
-                "https://graph.facebook.com/v21.0",
-            ),
+                "https://www.facebook.com/{version}/dialog/oauth",
+                "https://graph.facebook.com/{version}/oauth/access_token",
+                "https://graph.facebook.com/{version}",
+            )
+            .version(versions::META_DEFAULT),
             sentry_dsn: None,
             sentry_sample_rate: 1.0,
             sandbox: None,

@@ -20,6 +20,7 @@ mod spans;
 mod sync;
 mod sync_history;
 mod sync_now;
+mod sync_platforms;
 mod sync_x;
 mod tenancy;
 mod web;

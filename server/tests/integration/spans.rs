@@ -36,6 +36,7 @@ async fn token_functions_record_no_arguments_in_their_spans() {
         auth_url: "http://127.0.0.1:9/authorize".into(),
         token_url: "http://127.0.0.1:9/oauth/token".into(),
         api_url: "http://127.0.0.1:9".into(),
+        api_version: None,
         sandbox: false,
     };
     let http = http_client();

@@ -5,14 +5,14 @@
 use std::collections::HashMap;
 
 use backend::entities::{connections, metric_points, posts, sync_run_items, sync_runs};
-use backend::platforms::Providers;
+use backend::platforms::{Providers, for_platform};
 use backend::sync::{engine, runs};
 use backend::vault::Keyring;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use server::sandbox::x_analytics;
-use shared::domain::{SyncStatus, SyncTrigger};
+use shared::domain::{AccountKind, Platform, SyncStatus, SyncTrigger};
 
 use crate::harness::*;
 use crate::oauth::connect_x;
@@ -24,14 +24,14 @@ on_both_databases!(
 );
 
 /// The app, with the keyring and provider clients its worker would use.
-struct Synced {
-    app: TestApp,
-    vault: Keyring,
-    providers: Providers,
+pub(crate) struct Synced {
+    pub app: TestApp,
+    pub vault: Keyring,
+    pub providers: Providers,
     _db: FreshDb,
 }
 
-async fn spawn(b: Backend) -> Option<Synced> {
+pub(crate) async fn spawn(b: Backend) -> Option<Synced> {
     let fresh = FreshDb::create(b).await?;
     let keys = Keyring::generate_entry("k1");
     let settings = server::config::Settings {
@@ -49,7 +49,7 @@ async fn spawn(b: Backend) -> Option<Synced> {
     })
 }
 
-async fn sync_once(s: &Synced, business: uuid::Uuid) -> sync_runs::Model {
+pub(crate) async fn sync_once(s: &Synced, business: uuid::Uuid) -> sync_runs::Model {
     let app = &s.app;
     let run = runs::request(
         &app.db,
@@ -105,7 +105,8 @@ async fn an_x_account_syncs_what_the_sandbox_serves(b: Backend) {
     assert_eq!(item.calls, 3);
 
     // Every post of the backfill window, with the sandbox's numbers.
-    let since = (now.date_naive() - Duration::days(engine::BACKFILL_DAYS))
+    let backfill = for_platform(Platform::X).backfill(AccountKind::X);
+    let since = (now.date_naive() - backfill)
         .and_hms_opt(0, 0, 0)
         .unwrap()
         .and_utc();

@@ -282,7 +282,9 @@ async fn record_failure(
         }
         ProviderError::MissingPermission(_) => (ConnectionStatus::MissingPermission, None),
         ProviderError::RateLimited { until } => (ConnectionStatus::RateLimited, Some(*until)),
-        ProviderError::Transient(_) | ProviderError::Invalid(_) => (c.health(), None),
+        ProviderError::Transient(_)
+        | ProviderError::Invalid(_)
+        | ProviderError::VersionRetired(_) => (c.health(), None),
     };
     connections::Entity::update_many()
         .col_expr(connections::Column::Status, Expr::value(status.as_str()))

@@ -4,12 +4,12 @@
 //! metrics — and private ones only for posts inside X's 30-day window,
 //! which is asked for separately so older posts never draw a field error.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use shared::domain::Metric;
 
-use super::super::analytics::{Fetched, Point, PostRecord, Target, Window, excerpt};
+use super::super::analytics::{Fetched, Point, PostRecord, Target, Window, excerpt, posts_per_day};
 use super::super::client::transport;
 use super::super::tokens::classify_error;
 use super::super::{ProviderError, ProviderSettings};
@@ -66,7 +66,8 @@ pub(super) async fn fetch(
     };
     posts(http, token, &timeline, recent, &mut out).await?;
 
-    out.points.extend(posts_per_day(&out.posts));
+    out.points
+        .extend(posts_per_day(&out.posts, "tweets", |t| t.date_naive()));
     Ok(out)
 }
 
@@ -115,22 +116,6 @@ async fn posts(
         }
     }
     Ok(())
-}
-
-/// Posts published per UTC day (X's timestamps are UTC).
-fn posts_per_day(posts: &[PostRecord]) -> Vec<Point> {
-    let mut days: std::collections::BTreeMap<NaiveDate, f64> = Default::default();
-    for p in posts {
-        *days.entry(p.published_at.date_naive()).or_default() += 1.0;
-    }
-    days.into_iter()
-        .map(|(day, n)| Point {
-            metric: Metric::PostsPublished,
-            day,
-            value: n,
-            native: "tweets".into(),
-        })
-        .collect()
 }
 
 fn stamp(t: DateTime<Utc>) -> String {
@@ -351,11 +336,15 @@ mod tests {
             url: None,
             metrics: vec![],
         };
-        let points = posts_per_day(&[
-            post("2026-11-01T23:59:59Z"),
-            post("2026-11-01T00:00:00Z"),
-            post("2026-11-02T00:00:00Z"),
-        ]);
+        let points = posts_per_day(
+            &[
+                post("2026-11-01T23:59:59Z"),
+                post("2026-11-01T00:00:00Z"),
+                post("2026-11-02T00:00:00Z"),
+            ],
+            "tweets",
+            |t| t.date_naive(),
+        );
         let days: Vec<(String, f64)> = points
             .iter()
             .map(|p| (p.day.to_string(), p.value))

@@ -66,6 +66,10 @@ impl OAuthProvider for X {
         Some(REFRESH_BUFFER)
     }
 
+    fn analytics_scopes(&self, _kind: AccountKind) -> &'static [&'static str] {
+        &["tweet.read", "users.read"]
+    }
+
     fn fetch<'a>(
         &'a self,
         cfg: &'a ProviderSettings,
@@ -234,6 +238,7 @@ mod tests {
             auth_url: "https://x.com/i/oauth2/authorize".into(),
             token_url: "https://api.x.com/2/oauth2/token".into(),
             api_url: "https://api.x.com".into(),
+            api_version: None,
             sandbox: false,
         };
         let (challenge, _) = oauth2::PkceCodeChallenge::new_random_sha256();

@@ -57,6 +57,7 @@ async fn a_platform_that_never_answers_is_a_transient_timeout() {
         auth_url: format!("http://{addr}/authorize"),
         token_url: format!("http://{addr}/token"),
         api_url: format!("http://{addr}"),
+        api_version: None,
         sandbox: false,
     };
     let http = http_client_with(

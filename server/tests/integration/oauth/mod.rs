@@ -50,7 +50,7 @@ pub(crate) fn as_sandbox_admin(req: reqwest::RequestBuilder) -> reqwest::Request
 }
 
 /// The sandbox's counters for `platform` (`GET /sandbox/_stats`).
-async fn sandbox_stats(app: &TestApp, platform: &str) -> serde_json::Value {
+pub(crate) async fn sandbox_stats(app: &TestApp, platform: &str) -> serde_json::Value {
     let stats: serde_json::Value = as_sandbox_admin(app.client.get(app.url("/sandbox/_stats")))
         .send()
         .await

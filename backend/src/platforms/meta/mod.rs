@@ -14,14 +14,22 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::analytics::{Fetched, Target, Window};
 use super::tokens::{TokenSet, classify_error, parse_token_response};
 use super::{Authorized, BoxFuture, OAuthProvider, ProviderError, ProviderSettings};
 use crate::entities::connections::{self, TokenColumn};
-use shared::domain::Platform;
+use shared::domain::{AccountKind, Platform};
 
+mod facebook;
+mod graph;
+mod instagram;
+
+/// Pages and their insights (`read_insights`: without it every Page
+/// insights call fails with `(#10)`), and Instagram accounts' insights.
 pub const SCOPES: &[&str] = &[
     "pages_show_list",
     "pages_read_engagement",
+    "read_insights",
     "instagram_basic",
     "instagram_manage_insights",
 ];
@@ -66,6 +74,36 @@ impl OAuthProvider for Meta {
     /// (90 days without the user's return); nothing renews it.
     fn hard_end(&self, c: &connections::Model) -> Option<(DateTime<Utc>, &'static str)> {
         c.data_access_expires_at.map(|t| (t, "data_access_expired"))
+    }
+
+    fn backfill(&self, kind: AccountKind) -> Duration {
+        Duration::days(match kind {
+            AccountKind::Instagram => instagram::BACKFILL_DAYS,
+            _ => facebook::BACKFILL_DAYS,
+        })
+    }
+
+    fn analytics_scopes(&self, kind: AccountKind) -> &'static [&'static str] {
+        match kind {
+            AccountKind::Instagram => &["instagram_basic", "instagram_manage_insights"],
+            _ => &["pages_read_engagement", "read_insights"],
+        }
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        access_token: &'a SecretString,
+        target: Target<'a>,
+        window: Window,
+    ) -> Option<BoxFuture<'a, Result<Fetched, ProviderError>>> {
+        Some(match target.kind {
+            AccountKind::Instagram => {
+                Box::pin(instagram::fetch(cfg, http, access_token, target, window))
+            }
+            _ => Box::pin(facebook::fetch(cfg, http, access_token, target, window)),
+        })
     }
 
     /// The Page keeps the user's grant token; revoking it ends the grant.

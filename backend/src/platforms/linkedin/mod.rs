@@ -8,6 +8,9 @@ use oauth2::PkceCodeVerifier;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod analytics;
+
+use super::analytics::{Fetched, Target, Window};
 use super::client::transport;
 use super::tokens::{ClientAuth, EXPIRY_SKEW, TokenSet, classify_error, post_form, token_request};
 use super::{Account, Authorized, BoxFuture, OAuthProvider, ProviderError, ProviderSettings};
@@ -77,6 +80,31 @@ impl OAuthProvider for LinkedIn {
         refresh_token: &'a SecretString,
     ) -> Option<BoxFuture<'a, Result<TokenSet, ProviderError>>> {
         Some(Box::pin(refresh(cfg, http, refresh_token)))
+    }
+
+    fn backfill(&self, _kind: AccountKind) -> Duration {
+        Duration::days(analytics::BACKFILL_DAYS)
+    }
+
+    fn analytics_scopes(&self, _kind: AccountKind) -> &'static [&'static str] {
+        &["rw_organization_admin", "r_organization_social"]
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        cfg: &'a ProviderSettings,
+        http: &'a reqwest::Client,
+        access_token: &'a SecretString,
+        target: Target<'a>,
+        window: Window,
+    ) -> Option<BoxFuture<'a, Result<Fetched, ProviderError>>> {
+        Some(Box::pin(analytics::fetch(
+            cfg,
+            http,
+            access_token,
+            target,
+            window,
+        )))
     }
 
     /// Without a refresh token, introspection says whether the access token
