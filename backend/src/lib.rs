@@ -9,6 +9,7 @@ pub mod entities;
 pub mod error;
 pub mod oauth;
 pub mod platforms;
+pub mod reports;
 pub mod state;
 pub mod sync;
 pub mod vault;

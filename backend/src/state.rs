@@ -6,6 +6,7 @@ use crate::accounts::client_addr::TrustedProxies;
 use crate::accounts::limits::RateLimits;
 use crate::accounts::sessions::SessionConfig;
 use crate::platforms::Providers;
+use crate::sync::events::Events;
 use crate::vault::Keyring;
 
 /// Everything a request handler or server function needs, built once at start.
@@ -23,4 +24,6 @@ pub struct AppState {
     pub vault: Arc<Keyring>,
     /// OAuth clients for the configured platforms (real or sandbox).
     pub providers: Arc<Providers>,
+    /// Sync run changes, from this process or (on Postgres) any other.
+    pub events: Events,
 }

@@ -33,6 +33,8 @@ pub enum Command {
     Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the configuration: database, token keys, and API versions near their end.
+    Doctor,
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -108,6 +110,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&settings.database_url).await?;
             db::migrate(&db).await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Doctor => {
+            let findings = crate::doctor::check(&settings, chrono::Utc::now().date_naive()).await;
+            for f in &findings {
+                println!("{f}");
+            }
+            if findings
+                .iter()
+                .any(|f| f.level == crate::doctor::Level::Problem)
+            {
+                anyhow::bail!("pulseboard doctor found problems");
+            }
             Ok(())
         }
         Command::User {

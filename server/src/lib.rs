@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod http;
 pub mod jobs;
 pub mod keys;

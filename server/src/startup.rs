@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use backend::sync::events::Events;
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -56,8 +58,14 @@ impl Application {
                 "running in development mode on a non-loopback address: set PULSEBOARD_ENV=production (with PULSEBOARD_PUBLIC_URL and PULSEBOARD_TOKEN_KEYS) before exposing it"
             );
         }
+        crate::doctor::warn_about_versions(&settings, chrono::Utc::now().date_naive());
         let origin = settings.public_origin(bound);
         let providers = Arc::new(providers::configured(&settings, &origin, bound));
+        let events = match (settings.is_postgres(), roles.web) {
+            (false, _) => Events::local(),
+            (true, true) => Events::postgres(settings.database_url.expose_secret().to_owned()),
+            (true, false) => Events::postgres_publisher(),
+        };
         let deps = JobDeps {
             db: db.clone(),
             queue,
@@ -66,10 +74,19 @@ impl Application {
             vault: vault.clone(),
             providers: providers.clone(),
             in_flight: Default::default(),
+            events: events.clone(),
         };
-        let router = listener
-            .as_ref()
-            .map(|_| http::router(&settings, db, vault, providers, deps.queue.clone(), bound));
+        let router = listener.as_ref().map(|_| {
+            http::router(
+                &settings,
+                db,
+                vault,
+                providers,
+                deps.queue.clone(),
+                events.clone(),
+                bound,
+            )
+        });
         Ok(Self {
             settings,
             roles,

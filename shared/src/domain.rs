@@ -129,8 +129,8 @@ impl Timezone {
 }
 
 pub use crate::kinds::{
-    AccountKind, AuditKind, ConnectionStatus, Metric, OAuthOutcome, Platform, Role, SyncStatus,
-    SyncTrigger,
+    AccountKind, AuditKind, ConnectionStatus, Granularity, Metric, OAuthOutcome, Platform, Role,
+    SyncStatus, SyncTrigger,
 };
 
 #[cfg(test)]

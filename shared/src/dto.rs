@@ -1,6 +1,8 @@
 //! What server functions return: plain data, the same on both sides of the wire.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -178,4 +180,69 @@ pub struct ItemView {
     pub rate_limited_until: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// A business's metrics over a range of days, one series per account and
+/// metric: what the charts, KPI tiles and CSV export read, and `GET
+/// /api/v1/analytics/metrics/{business_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// `day` or `week`.
+    pub granularity: String,
+    pub series: Vec<SeriesView>,
+}
+
+/// One metric of one account, bucketed by day or week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesView {
+    pub connection_id: Uuid,
+    /// `x`, `linkedin`, `facebook` or `instagram`.
+    pub kind: String,
+    pub display_name: String,
+    /// The normalised name (`followers`, `views`, …).
+    pub metric: String,
+    /// What the platform calls it (`page_media_view`, `impressionCount`, …).
+    pub native_metric: String,
+    pub points: Vec<PointView>,
+}
+
+/// A day's value, or a week's (labelled by its Monday): the last follower
+/// total of the week, the mean of a rate, the sum of anything else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointView {
+    pub day: NaiveDate,
+    pub value: f64,
+}
+
+/// A business's best posts published in a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopPosts {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The metric the posts are ranked by.
+    pub sort: String,
+    pub posts: Vec<PostView>,
+}
+
+/// A post with its latest metrics, by normalised name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostView {
+    pub connection_id: Uuid,
+    pub kind: String,
+    pub display_name: String,
+    pub external_id: String,
+    pub published_at: DateTime<Utc>,
+    pub excerpt: String,
+    pub url: Option<String>,
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// A change of a sync run, as the events bus carries it to live screens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunEvent {
+    pub business_id: Uuid,
+    pub run: RunView,
+    pub at: DateTime<Utc>,
 }

@@ -217,6 +217,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How a metric series is bucketed for charts and exports.
+    pub enum Granularity {
+        Day = "day",
+        /// ISO weeks, Monday to Sunday, labelled by their Monday.
+        Week = "week",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::events::Events;
 use super::{runs, store};
 use crate::connections;
 use crate::entities::{connections as conn, metric_points, sync_run_items, sync_runs};
@@ -30,6 +31,7 @@ pub async fn execute(
     db: &impl ConnectionTrait,
     vault: &Keyring,
     providers: &Providers,
+    events: &Events,
     run_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<SyncStatus, Error> {
@@ -43,11 +45,23 @@ pub async fn execute(
     }
     let items = items_of(db, &run).await?;
     runs::start(db, run_id, items.len() as i32, now).await?;
+    events.run_changed(db, run_id).await;
     let mut outcomes = Vec::with_capacity(items.len());
     for (done, item) in items.iter().enumerate() {
         let outcome = match SyncStatus::parse(&item.status) {
             Some(s) if !s.in_flight() => s,
-            _ => sync_item(db, vault, providers, &run, item, now).await?,
+            _ => {
+                sync_runs::Entity::update_many()
+                    .col_expr(
+                        sync_runs::Column::CurrentConnectionId,
+                        Expr::value(item.connection_id),
+                    )
+                    .filter(sync_runs::Column::Id.eq(run.id))
+                    .exec(db)
+                    .await?;
+                events.run_changed(db, run_id).await;
+                sync_item(db, vault, providers, item, now).await?
+            }
         };
         outcomes.push((outcome, item.display_name.clone()));
         sync_runs::Entity::update_many()
@@ -58,6 +72,7 @@ pub async fn execute(
             .filter(sync_runs::Column::Id.eq(run_id))
             .exec(db)
             .await?;
+        events.run_changed(db, run_id).await;
     }
     let status = overall(outcomes.iter().map(|(s, _)| *s));
     let failed: Vec<&str> = outcomes
@@ -67,6 +82,7 @@ pub async fn execute(
         .collect();
     let summary = (!failed.is_empty()).then(|| format!("Not synced: {}", failed.join(", ")));
     runs::finish(db, run_id, status, summary.as_deref(), Utc::now()).await?;
+    events.run_changed(db, run_id).await;
     Ok(status)
 }
 
@@ -112,18 +128,9 @@ async fn sync_item(
     db: &impl ConnectionTrait,
     vault: &Keyring,
     providers: &Providers,
-    run: &sync_runs::Model,
     item: &sync_run_items::Model,
     now: DateTime<Utc>,
 ) -> Result<SyncStatus, Error> {
-    sync_runs::Entity::update_many()
-        .col_expr(
-            sync_runs::Column::CurrentConnectionId,
-            Expr::value(item.connection_id),
-        )
-        .filter(sync_runs::Column::Id.eq(run.id))
-        .exec(db)
-        .await?;
     let started = Utc::now();
     let result = match item.connection_id {
         Some(id) => fetch_and_store(db, vault, providers, id, now).await?,

@@ -4,6 +4,7 @@
 //! changes nothing twice and never deletes history.
 
 pub mod engine;
+pub mod events;
 pub mod history;
 pub mod runs;
 pub mod schedule;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    SqlErr,
+    QueryOrder, SqlErr,
 };
 use uuid::Uuid;
 
@@ -83,6 +83,53 @@ pub async fn request(
         }
     }
     Err(Error::internal("sync run request kept conflicting"))
+}
+
+/// The shortest time between two manual runs of one business: a second
+/// press inside it joins the run in flight, or — once that ended — is
+/// told when to come back.
+pub const MANUAL_GAP_SECS: i64 = 60;
+
+/// "Sync now": the run in flight if there is one; otherwise a new manual
+/// run, unless the last one began less than [`MANUAL_GAP_SECS`] ago
+/// (`RateLimited` with the seconds left).
+pub async fn request_manual(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    requested_by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Requested, Error> {
+    // The last manual run is read before the run in flight: a press that
+    // lands between the two reads then finds its run in flight, not a
+    // "recent" run to refuse over.
+    let last = sync_runs::Entity::find()
+        .filter(sync_runs::Column::BusinessId.eq(business_id))
+        .filter(sync_runs::Column::Trigger.eq(SyncTrigger::Manual.as_str()))
+        .order_by_desc(sync_runs::Column::CreatedAt)
+        .one(db)
+        .await?;
+    let left = last.map_or(0, |l| MANUAL_GAP_SECS - (now - l.created_at).num_seconds());
+    if left > 0 {
+        return match in_flight(db, business_id).await? {
+            Some(run) => Ok(Requested {
+                run,
+                created: false,
+            }),
+            None => Err(Error::RateLimited {
+                retry_after_secs: left as u64,
+            }),
+        };
+    }
+    // A press racing this one is answered with its run (`request`'s conflict).
+    request(
+        db,
+        business_id,
+        SyncTrigger::Manual,
+        Some(requested_by),
+        None,
+        now,
+    )
+    .await
 }
 
 /// The business's queued or running run, if any.

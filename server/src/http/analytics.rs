@@ -50,6 +50,7 @@ where
         (status = 401, description = "Not signed in"),
         (status = 403, description = "A viewer: only owners and admins start syncs"),
         (status = 404, description = "Not a member of the business"),
+        (status = 429, description = "The business's last manual sync began less than a minute ago and has ended; `Retry-After` says when to try again"),
     ))]
 pub async fn sync_now(
     State(app): State<AppState>,
@@ -57,15 +58,8 @@ pub async fn sync_now(
     manager: Manager,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let now = Utc::now();
-    let requested = runs::request(
-        &app.db,
-        manager.business.id,
-        SyncTrigger::Manual,
-        Some(manager.session.user_id),
-        None,
-        now,
-    )
-    .await?;
+    let requested =
+        runs::request_manual(&app.db, manager.business.id, manager.session.user_id, now).await?;
     let run = &requested.run;
     if requested.created {
         if let Err(e) = queue.push(Job::SyncBusiness { run_id: run.id }).await {
@@ -81,6 +75,7 @@ pub async fn sync_now(
             return Err(backend::Error::internal(e).into());
         }
         tracing::info!(run_id = %run.id, business_id = %run.business_id, "sync requested");
+        app.events.run_changed(&app.db, run.id).await;
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -120,7 +115,7 @@ pub struct HistoryQuery {
     limit: Option<u64>,
 }
 
-fn invalid(field: &str, message: &str) -> ApiError {
+pub(super) fn invalid(field: &str, message: &str) -> ApiError {
     AppError::Invalid {
         field: field.into(),
         message: message.into(),
@@ -129,7 +124,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
 }
 
 /// One value of a closed set, or a clear error naming the field.
-fn one_of<T>(
+pub(super) fn one_of<T>(
     raw: Option<&str>,
     field: &str,
     parse: fn(&str) -> Option<T>,

@@ -28,6 +28,8 @@ use crate::observability::health;
         crate::http::analytics::sync_now,
         crate::http::analytics::sync_status,
         crate::http::analytics::sync_history,
+        crate::http::reports::metrics_of,
+        crate::http::reports::top_posts,
         health::healthz,
         health::readyz,
     ),

@@ -47,6 +47,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match self {
+            ApiError::App(AppError::RateLimited { retry_after_secs }) => (
+                status,
+                [(
+                    axum::http::header::RETRY_AFTER,
+                    retry_after_secs.to_string(),
+                )],
+                Json(json!({ "error": AppError::RateLimited { retry_after_secs } })),
+            )
+                .into_response(),
             ApiError::App(e) => (status, Json(json!({ "error": e }))).into_response(),
             ApiError::Body(_, body) => (status, Json(body)).into_response(),
         }

@@ -8,6 +8,7 @@ pub mod bad_input;
 pub mod error;
 pub mod extract;
 pub mod oauth;
+pub mod reports;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -74,6 +75,7 @@ pub fn router(
     vault: Arc<Keyring>,
     providers: Arc<Providers>,
     queue: JobQueue,
+    events: backend::sync::events::Events,
     bound: SocketAddr,
 ) -> Router {
     let leptos_options = LeptosOptions::builder()
@@ -100,6 +102,7 @@ pub fn router(
         proxies: Arc::new(TrustedProxies::parse(&settings.trusted_proxies).unwrap_or_default()),
         vault,
         providers,
+        events,
     };
     let state = WebState {
         leptos_options: leptos_options.clone(),
@@ -124,7 +127,8 @@ pub fn router(
         .route("/api/v1/openapi.json", get(api_docs::openapi_json))
         .route("/api/docs", get(api_docs::docs_page))
         .merge(oauth::routes())
-        .merge(analytics::routes());
+        .merge(analytics::routes())
+        .merge(reports::routes());
     router = mount_sandbox(router, settings, &public_origin_for_sandbox, sandbox);
     router
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -202,6 +202,8 @@ pub struct JobDeps {
     pub providers: std::sync::Arc<backend::platforms::Providers>,
     /// Jobs running in this process (named in the log if shutdown abandons them).
     pub in_flight: std::sync::Arc<InFlight>,
+    /// Where sync runs announce their changes.
+    pub events: backend::sync::events::Events,
 }
 
 fn backoff() -> ExponentialBackoff {

@@ -16,6 +16,7 @@ pub async fn on_tick(_tick: Tick, deps: Data<JobDeps>) -> Result<(), BoxDynError
         deps.queue
             .push(Job::SyncBusiness { run_id: *run_id })
             .await?;
+        deps.events.run_changed(&deps.db, *run_id).await;
     }
     if !created.is_empty() {
         tracing::info!(runs = created.len(), node = %deps.node, "scheduled syncs enqueued");

@@ -10,7 +10,16 @@ use uuid::Uuid;
 use super::JobDeps;
 
 pub async fn run(run_id: Uuid, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
-    match engine::execute(&deps.db, &deps.vault, &deps.providers, run_id, Utc::now()).await {
+    match engine::execute(
+        &deps.db,
+        &deps.vault,
+        &deps.providers,
+        &deps.events,
+        run_id,
+        Utc::now(),
+    )
+    .await
+    {
         Ok(status) => {
             tracing::info!(run_id = %run_id, status = %status, "sync run ended");
             Ok(())

@@ -187,3 +187,57 @@ async fn serve_logs_one_json_line_per_request_without_query_strings() {
         "{all}"
     );
 }
+
+/// `doctor` says what is fine and what is not, and fails on a problem: a
+/// Graph version past its end, or a database it cannot reach.
+#[tokio::test]
+async fn doctor_reports_versions_near_their_end_and_fails_on_problems() {
+    let fresh = FreshDb::create(Backend::Sqlite).await.unwrap();
+    let out = pulseboard(&fresh.url).arg("doctor").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("token keys readable"), "{stdout}");
+    assert!(
+        stdout.contains("API version v25.0 is served until 2028-07-29"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("problem"), "{stdout}");
+
+    let out = pulseboard(&fresh.url)
+        .arg("doctor")
+        .env("PULSEBOARD_META__API_VERSION", "v20.0")
+        .env("PULSEBOARD_LINKEDIN__API_VERSION", "202601")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("problem  Facebook & Instagram API version v20.0 is no longer served"),
+        "{stdout}"
+    );
+    // 202601 ends on 2027-01-15: a warning from mid-October 2026.
+    let today = chrono::Utc::now().date_naive();
+    let end = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+    if (end - today).num_days() <= 90 {
+        assert!(
+            stdout.contains("warning  LinkedIn API version 202601"),
+            "{stdout}"
+        );
+    }
+
+    let out = pulseboard("postgres://nobody:secret-pw@127.0.0.1:1/none")
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        stdout.contains("problem  could not connect to the database"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("secret-pw"), "{stdout}");
+}

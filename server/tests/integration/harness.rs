@@ -199,6 +199,16 @@ pub async fn spawn_app_with_settings(
     start_with(FreshDb::borrowed(&fresh.url), settings, false).await
 }
 
+/// [`spawn_app_with_settings`], with this process's job worker running
+/// when `worker` is set.
+pub async fn spawn_app_with_settings_and_worker(
+    fresh: &FreshDb,
+    settings: server::config::Settings,
+    worker: bool,
+) -> TestApp {
+    start_with(FreshDb::borrowed(&fresh.url), settings, worker).await
+}
+
 async fn start_with(fresh: FreshDb, settings: server::config::Settings, worker: bool) -> TestApp {
     let app = Application::build(settings, Roles { web: true, worker })
         .await

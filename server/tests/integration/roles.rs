@@ -72,6 +72,8 @@ const READ_ROUTES: &[&str] = &[
     "/api/v1/oauth/status",
     "/api/v1/analytics/sync-status/{business_id}",
     "/api/v1/analytics/sync-history/{business_id}",
+    "/api/v1/analytics/metrics/{business_id}",
+    "/api/v1/analytics/posts/{business_id}",
 ];
 
 async fn add_member(

@@ -35,8 +35,8 @@ async fn a_stalled_client_does_not_delay_shutdown_past_the_grace() {
     drop(stalled);
 }
 
-/// A private PostgreSQL cluster this test may stop.
-struct Cluster {
+/// A private PostgreSQL cluster a test may stop and start.
+pub(crate) struct Cluster {
     dir: tempfile::TempDir,
     port: u16,
     bin: std::path::PathBuf,
@@ -44,7 +44,7 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()?
             .filter_map(|e| e.ok())
@@ -84,7 +84,7 @@ impl Cluster {
         as_postgres(cmd, false);
     }
 
-    fn stop(&self) {
+    pub(crate) fn stop(&self) {
         if self.stopped.replace(true) {
             return;
         }
@@ -95,7 +95,20 @@ impl Cluster {
         ));
     }
 
-    fn url(&self) -> String {
+    /// Starts the stopped cluster again on the same port.
+    pub(crate) fn restart(&self) {
+        self.pg(&format!(
+            "{}/pg_ctl -D {}/data -o '-p {} -k {} -c listen_addresses=127.0.0.1' -w -l {}/log start >/dev/null",
+            self.bin.display(),
+            self.dir.path().display(),
+            self.port,
+            self.dir.path().display(),
+            self.dir.path().display()
+        ));
+        self.stopped.set(false);
+    }
+
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 }

@@ -2,6 +2,7 @@
 //! run, the worker runs it to the end, and the tenant checks hold.
 
 use backend::entities::{metric_points, sync_runs};
+use sea_orm::sea_query::Expr;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::harness::*;
@@ -65,6 +66,20 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     assert_eq!(sync_runs::Entity::find().count(&app.db).await.unwrap(), 1);
     assert!(metric_points::Entity::find().count(&app.db).await.unwrap() > 0);
 
+    // Pressed again within a minute of the last press: told when to retry,
+    // and nothing starts.
+    let res = owner.post(&url).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["error"]["RateLimited"].is_object(), "{body}");
+    assert_eq!(sync_runs::Entity::find().count(&app.db).await.unwrap(), 1);
+
     // The status endpoint tells members (only) how it went.
     let status_url = app.url(&format!("/api/v1/analytics/sync-status/{business}"));
     assert_eq!(
@@ -106,5 +121,20 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["Invalid"]["field"], "status");
+
+    // A minute after the last press, a press starts a new run.
+    sync_runs::Entity::update_many()
+        .col_expr(
+            sync_runs::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(61)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let res = owner.post(&url).send().await.unwrap();
+    assert_eq!(res.status(), 202);
+    let again: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(again["created"], true);
+    assert_ne!(again["run_id"], answers[0]["run_id"]);
     app.stop().await;
 }

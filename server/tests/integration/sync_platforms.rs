@@ -27,8 +27,8 @@ on_both_databases!(
     platform_faults_end_in_the_right_item_status_and_message,
 );
 
-/// A business with the sandbox's four accounts connected.
-async fn four_accounts(app: &TestApp) -> Uuid {
+/// A business with the sandbox's four accounts connected, and its owner.
+pub(crate) async fn four_accounts(app: &TestApp) -> (reqwest::Client, Uuid) {
     let client = new_client();
     app.signup_as(&client, "owner@example.com").await;
     let business = app.create_business_as(&client, "Acme").await;
@@ -38,10 +38,10 @@ async fn four_accounts(app: &TestApp) -> Uuid {
     connect(app, &client, Platform::Meta, &business).await;
     set_fault(app, "meta", None).await;
     assert_eq!(connections::Entity::find().count(&app.db).await.unwrap(), 4);
-    business.parse().unwrap()
+    (client, business.parse().unwrap())
 }
 
-async fn connection(app: &TestApp, kind: &str) -> connections::Model {
+pub(crate) async fn connection(app: &TestApp, kind: &str) -> connections::Model {
     connections::Entity::find()
         .filter(connections::Column::Platform.eq(kind))
         .one(&app.db)
@@ -107,7 +107,7 @@ async fn four_accounts_sync_what_the_sandbox_serves_and_twice_is_the_same(b: Bac
         return;
     };
     let app = &s.app;
-    let business = four_accounts(app).await;
+    let (_, business) = four_accounts(app).await;
 
     let started = Instant::now();
     let run = sync_once(&s, business).await;
@@ -294,7 +294,7 @@ async fn a_retired_metric_makes_its_item_partial_and_keeps_the_rest(b: Backend) 
         return;
     };
     let app = &s.app;
-    let business = four_accounts(app).await;
+    let (_, business) = four_accounts(app).await;
     set_fault(app, "meta", Some("deprecated_metric")).await;
     let run = sync_once(&s, business).await;
     assert_eq!(run.status, SyncStatus::Partial.as_str());
@@ -338,7 +338,7 @@ async fn platform_faults_end_in_the_right_item_status_and_message(b: Backend) {
         return;
     };
     let app = &s.app;
-    let business = four_accounts(app).await;
+    let (_, business) = four_accounts(app).await;
 
     // LinkedIn no longer serves the version: the operator's problem, said so.
     set_fault(app, "linkedin", Some("retired_version")).await;

@@ -28,7 +28,8 @@ pub(crate) struct Synced {
     pub app: TestApp,
     pub vault: Keyring,
     pub providers: Providers,
-    _db: FreshDb,
+    pub events: backend::sync::events::Events,
+    pub fresh: FreshDb,
 }
 
 pub(crate) async fn spawn(b: Backend) -> Option<Synced> {
@@ -44,8 +45,9 @@ pub(crate) async fn spawn(b: Backend) -> Option<Synced> {
     Some(Synced {
         providers: server::providers::configured(&settings, &origin, bound),
         vault: Keyring::parse(&keys).unwrap(),
+        events: backend::sync::events::Events::local(),
         app,
-        _db: fresh,
+        fresh,
     })
 }
 
@@ -62,9 +64,16 @@ pub(crate) async fn sync_once(s: &Synced, business: uuid::Uuid) -> sync_runs::Mo
     .await
     .unwrap()
     .run;
-    let status = engine::execute(&app.db, &s.vault, &s.providers, run.id, Utc::now())
-        .await
-        .unwrap();
+    let status = engine::execute(
+        &app.db,
+        &s.vault,
+        &s.providers,
+        &s.events,
+        run.id,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let run = sync_runs::Entity::find_by_id(run.id)
         .one(&app.db)
         .await
