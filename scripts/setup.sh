@@ -73,6 +73,7 @@ setup_test() {
     say "installing cargo-nextest"
     cargo install cargo-nextest --locked
   fi
+  setup_coverage
   local e2e
   e2e="$(root_dir)/end2end"
   if [ ! -d "$e2e/node_modules/@playwright/test" ] ||
@@ -81,6 +82,32 @@ setup_test() {
     (cd "$e2e" && npm ci --no-audit --no-fund)
   fi
   ensure_postgres
+}
+
+# cargo-llvm-cov (crates.io) and LLVM's profile tools matching rustc's LLVM:
+# rustup's llvm-tools component, or else Debian's llvm-N of that version.
+setup_coverage() {
+  if ! cargo llvm-cov --version >/dev/null 2>&1; then
+    say "installing cargo-llvm-cov"
+    cargo install cargo-llvm-cov --locked
+  fi
+  local sysroot host
+  sysroot=$(rustc --print sysroot)
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  if [ -x "$sysroot/lib/rustlib/$host/bin/llvm-profdata" ]; then
+    return
+  fi
+  if rustup component add llvm-tools-preview >/dev/null 2>&1; then
+    return
+  fi
+  local major
+  major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+  if ! command -v "llvm-profdata-$major" >/dev/null; then
+    say "installing llvm-$major (Debian) for coverage"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "llvm-$major"
+  fi
+  export LLVM_COV="/usr/bin/llvm-cov-$major" LLVM_PROFDATA="/usr/bin/llvm-profdata-$major"
 }
 
 ensure_postgres() {

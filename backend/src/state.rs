@@ -7,6 +7,7 @@ use crate::accounts::limits::RateLimits;
 use crate::accounts::sessions::SessionConfig;
 use crate::platforms::Providers;
 use crate::sync::events::Events;
+use crate::sync::now::RunQueue;
 use crate::vault::Keyring;
 
 /// Everything a request handler or server function needs, built once at start.
@@ -26,4 +27,6 @@ pub struct AppState {
     pub providers: Arc<Providers>,
     /// Sync run changes, from this process or (on Postgres) any other.
     pub events: Events,
+    /// Where a new sync run's job is queued.
+    pub runs: Arc<dyn RunQueue>,
 }

@@ -89,6 +89,8 @@ pub struct Sandbox {
     pub linkedin: Mutex<linkedin::LinkedInState>,
     pub meta: Mutex<meta::MetaState>,
     faults: Mutex<HashMap<String, Fault>>,
+    /// A fixed delay before every answer, by platform slug (benchmarks).
+    latency: Mutex<HashMap<String, std::time::Duration>>,
     config: SandboxConfig,
 }
 
@@ -101,6 +103,7 @@ impl Sandbox {
             linkedin: Mutex::default(),
             meta: Mutex::default(),
             faults: Mutex::default(),
+            latency: Mutex::default(),
             config,
         }
     }
@@ -140,6 +143,15 @@ impl Sandbox {
             .is_some_and(|given| same_secret(given.as_bytes(), expected.as_bytes()))
     }
 
+    /// The fixed delay set for `platform`'s calls, if any.
+    pub fn latency(&self, platform: &str) -> Option<std::time::Duration> {
+        self.latency
+            .lock()
+            .expect("sandbox lock")
+            .get(platform)
+            .copied()
+    }
+
     pub fn fault(&self, platform: &str) -> Option<Fault> {
         self.faults
             .lock()
@@ -177,7 +189,27 @@ pub fn router<S: Clone + Send + Sync + 'static>(config: SandboxConfig) -> Router
         .merge(x::routes())
         .merge(linkedin::routes())
         .merge(meta::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), delay))
         .with_state(state)
+}
+
+/// Holds every call to a platform with a latency set for as long as it says:
+/// the stand-in for a platform's network round trip.
+async fn delay(
+    State(s): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let platform = req
+        .uri()
+        .path()
+        .strip_prefix("/sandbox/")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    if let Some(wait) = s.latency(platform) {
+        tokio::time::sleep(wait).await;
+    }
+    next.run(req).await
 }
 
 async fn stats(State(s): State<Shared>, method: Method, headers: HeaderMap) -> Response {
@@ -202,6 +234,9 @@ async fn stats(State(s): State<Shared>, method: Method, headers: HeaderMap) -> R
 struct FaultQuery {
     platform: String,
     fault: Option<Fault>,
+    /// A fixed delay for every call to the platform, in milliseconds
+    /// (0 removes it); given alone, the fault is left as it is.
+    latency_ms: Option<u64>,
 }
 
 /// The query is parsed after the admin check: a malformed one from a
@@ -222,6 +257,14 @@ async fn set_fault(
         Ok(Query(q)) => q,
         Err(rejection) => return rejection.into_response(),
     };
+    if let Some(ms) = q.latency_ms {
+        let mut latency = s.latency.lock().expect("sandbox lock");
+        match ms {
+            0 => latency.remove(&q.platform),
+            ms => latency.insert(q.platform, std::time::Duration::from_millis(ms)),
+        };
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let mut faults = s.faults.lock().expect("sandbox lock");
     match q.fault {
         Some(f) => faults.insert(q.platform, f),

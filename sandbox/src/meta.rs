@@ -52,6 +52,34 @@ pub fn routes() -> Router<Shared> {
         .route("/sandbox/meta/{version}/me/accounts", get(accounts))
         .route("/sandbox/meta/{version}/me/permissions", delete(revoke))
         .merge(super::meta_analytics::routes())
+        .layer(axum::middleware::map_response(
+            |uri: axum::http::Uri, mut res: Response| async move {
+                if let Some(served) = served_version(uri.path())
+                    && let Ok(v) = axum::http::HeaderValue::from_str(&served)
+                {
+                    res.headers_mut().insert("facebook-api-version", v);
+                }
+                res
+            },
+        ))
+}
+
+/// The oldest Graph API version Meta still serves (v20.0 ended on
+/// 2026-09-24).
+pub const OLDEST_SERVED: u32 = 21;
+
+/// The version a Graph call under `path` is answered with, as Meta's
+/// `facebook-api-version` header says: the one asked for, or — for a
+/// version past its end — the oldest one still served (Meta upgrades such
+/// calls silently). `None` for a path without a version.
+pub fn served_version(path: &str) -> Option<String> {
+    let segment = path.strip_prefix("/sandbox/meta/")?.split('/').next()?;
+    let major: u32 = segment
+        .strip_prefix('v')?
+        .strip_suffix(".0")?
+        .parse()
+        .ok()?;
+    Some(format!("v{}.0", major.max(OLDEST_SERVED)))
 }
 
 pub(crate) fn graph_error(status: StatusCode, code: i64, message: &str) -> Response {

@@ -122,6 +122,15 @@ pub struct SyncStatusView {
     pub week_counts: Vec<KindCounts>,
 }
 
+/// What "Sync now" answers: the new run, or the one already in flight
+/// (`created: false`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncNowView {
+    pub run_id: Uuid,
+    pub status: String,
+    pub created: bool,
+}
+
 /// One sync run, as lists and cards show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunView {

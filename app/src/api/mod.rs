@@ -5,6 +5,7 @@ pub mod auth;
 pub mod businesses;
 pub mod connections;
 pub mod deployment;
+pub mod sync;
 
 #[cfg(feature = "ssr")]
 pub mod request;

@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod events;
 pub mod history;
+pub mod now;
 pub mod runs;
 pub mod schedule;
 pub mod status;

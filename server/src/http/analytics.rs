@@ -11,22 +11,19 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use backend::AppState;
 use backend::sync::history::{self, Cursor, Filter};
-use backend::sync::{runs, status};
+use backend::sync::status;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use shared::domain::{Platform, SyncStatus, SyncTrigger};
-use shared::dto::{HistoryPage, SyncStatusView};
+use shared::dto::{HistoryPage, SyncNowView, SyncStatusView};
 
 use super::bad_input::Params;
 use super::error::ApiError;
 use super::extract::{Manager, Member};
-use crate::jobs::{Job, JobQueue};
 
 pub fn routes<S>() -> Router<S>
 where
     AppState: FromRef<S>,
-    JobQueue: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
@@ -54,36 +51,22 @@ where
     ))]
 pub async fn sync_now(
     State(app): State<AppState>,
-    State(queue): State<JobQueue>,
     manager: Manager,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let now = Utc::now();
-    let requested =
-        runs::request_manual(&app.db, manager.business.id, manager.session.user_id, now).await?;
-    let run = &requested.run;
-    if requested.created {
-        if let Err(e) = queue.push(Job::SyncBusiness { run_id: run.id }).await {
-            // A run nobody will execute must not hold the business's slot.
-            runs::finish(
-                &app.db,
-                run.id,
-                SyncStatus::Failed,
-                Some("could not be queued"),
-                now,
-            )
-            .await?;
-            return Err(backend::Error::internal(e).into());
-        }
-        tracing::info!(run_id = %run.id, business_id = %run.business_id, "sync requested");
-        app.events.run_changed(&app.db, run.id).await;
-    }
+) -> Result<(StatusCode, Json<SyncNowView>), ApiError> {
+    let requested = backend::sync::now::request(
+        &app,
+        manager.business.id,
+        manager.session.user_id,
+        Utc::now(),
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "run_id": run.id,
-            "status": run.status,
-            "created": requested.created,
-        })),
+        Json(SyncNowView {
+            run_id: requested.run.id,
+            status: requested.run.status,
+            created: requested.created,
+        }),
     ))
 }
 

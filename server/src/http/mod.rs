@@ -35,12 +35,11 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::{PlatformSettings, Settings};
+use crate::config::Settings;
 use crate::jobs::JobQueue;
 use crate::observability::health;
 use crate::observability::telemetry::{self, MakeId, REQUEST_ID};
 use security::WebSecurity;
-use shared::domain::Platform;
 
 /// The router's state: Leptos' options for rendering, and the backend's
 /// state every handler reads (through `FromRef`).
@@ -48,8 +47,6 @@ use shared::domain::Platform;
 pub struct WebState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
-    /// Where requests enqueue background work (a manual sync).
-    pub queue: JobQueue,
 }
 
 /// Runs inside every page render: sets the nonce-based CSP for this page.
@@ -103,11 +100,11 @@ pub fn router(
         vault,
         providers,
         events,
+        runs: Arc::new(queue),
     };
     let state = WebState {
         leptos_options: leptos_options.clone(),
         app: app.clone(),
-        queue,
     };
     let public_origin_for_sandbox = public_origin.clone();
     let sec = WebSecurity {
@@ -193,6 +190,8 @@ fn mount_sandbox(
 /// redirect URI the operator configured) and who may use its admin paths.
 #[cfg(feature = "sandbox")]
 fn sandbox_config(settings: &Settings, public_origin: &str) -> ::sandbox::SandboxConfig {
+    use crate::config::PlatformSettings;
+    use shared::domain::Platform;
     let configured = |p: &PlatformSettings| p.redirect_uri.iter().cloned().collect::<Vec<_>>();
     ::sandbox::SandboxConfig {
         public_origin: public_origin.to_owned(),

@@ -136,6 +136,17 @@ pub enum JobQueue {
 
 pub const QUEUE: &str = "pulseboard.jobs";
 
+/// "Sync now" hands its new run to the queue as a SyncBusiness job.
+impl backend::sync::now::RunQueue for JobQueue {
+    fn enqueue(&self, run_id: uuid::Uuid) -> backend::sync::now::Pending<'_> {
+        Box::pin(async move {
+            self.push(Job::SyncBusiness { run_id })
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 impl JobQueue {
     /// Creates apalis' tables (idempotent) and the queue handle.
     pub async fn setup(db: &DatabaseConnection) -> anyhow::Result<Self> {

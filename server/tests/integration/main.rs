@@ -24,6 +24,7 @@ mod sync_history;
 mod sync_now;
 mod sync_platforms;
 mod sync_resilience;
+mod sync_versions;
 mod sync_x;
 mod tenancy;
 mod web;

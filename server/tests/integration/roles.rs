@@ -58,7 +58,7 @@ const ACCOUNT_FUNCTIONS: &[&str] = &[
     "deployment/",
 ];
 /// Server functions that only read.
-const READ_FUNCTIONS: &[&str] = &["businesses/get", "connections/list"];
+const READ_FUNCTIONS: &[&str] = &["businesses/get", "connections/list", "sync/status"];
 /// Server functions keyed by a pending decision that belongs to the user and
 /// session that authorized it: everyone else, viewer included, gets 404.
 const PENDING_FUNCTIONS: &[&str] = &[

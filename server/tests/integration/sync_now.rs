@@ -122,7 +122,9 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["Invalid"]["field"], "status");
 
-    // A minute after the last press, a press starts a new run.
+    // A minute after the last press, a press starts a new run (X slow
+    // again, so it is still in flight below).
+    set_fault(&app, "x", Some("slow")).await;
     sync_runs::Entity::update_many()
         .col_expr(
             sync_runs::Column::CreatedAt,
@@ -136,5 +138,20 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     let again: serde_json::Value = res.json().await.unwrap();
     assert_eq!(again["created"], true);
     assert_ne!(again["run_id"], answers[0]["run_id"]);
+
+    // The dashboard's server functions take the same path: pressed while
+    // that run is in flight, Sync now joins it, and the status shows it.
+    let form = [("business_id", business.as_str())];
+    let joined = app.call_as(&owner, "sync/now", &form).await;
+    assert_eq!(joined.status, 200, "{:?}", joined.body);
+    assert_eq!(joined.body["created"], false, "{:?}", joined.body);
+    assert_eq!(joined.body["run_id"], again["run_id"]);
+    let status = app.call_as(&owner, "sync/status", &form).await;
+    assert_eq!(
+        status.body["in_flight"]["id"], again["run_id"],
+        "{:?}",
+        status.body
+    );
+    set_fault(&app, "x", None).await;
     app.stop().await;
 }

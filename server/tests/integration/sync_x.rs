@@ -33,11 +33,16 @@ pub(crate) struct Synced {
 }
 
 pub(crate) async fn spawn(b: Backend) -> Option<Synced> {
+    spawn_with(b, &[]).await
+}
+
+/// [`spawn`] with `extra` settings.
+pub(crate) async fn spawn_with(b: Backend, extra: &[(&str, &str)]) -> Option<Synced> {
     let fresh = FreshDb::create(b).await?;
     let keys = Keyring::generate_entry("k1");
     let settings = server::config::Settings {
         token_keys: Some(keys.clone()),
-        ..test_settings(&fresh.url, &[])
+        ..test_settings(&fresh.url, extra)
     };
     let app = spawn_app_with_settings(&fresh, settings.clone()).await;
     let bound: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();

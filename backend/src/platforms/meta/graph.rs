@@ -21,6 +21,11 @@ pub(super) struct Graph<'a> {
     token: &'a SecretString,
     proof: String,
     base: String,
+    /// The Graph version asked for (in `base`), to compare with the one
+    /// Meta says it answered with.
+    version: Option<String>,
+    /// Told once per fetch that Meta answered with another version.
+    warned: bool,
     pub calls: u32,
 }
 
@@ -31,6 +36,8 @@ impl<'a> Graph<'a> {
             token,
             proof: appsecret_proof(&cfg.client_secret, token),
             base: cfg.api_url.trim_end_matches('/').to_owned(),
+            version: cfg.api_version.clone(),
+            warned: false,
             calls: 0,
         }
     }
@@ -53,6 +60,16 @@ impl<'a> Graph<'a> {
             .map_err(|e| ProviderError::Transient(transport(&e)))?;
         let status = res.status().as_u16();
         let headers = res.headers().clone();
+        if !self.warned
+            && let Some(served) = other_version(self.version.as_deref(), &headers)
+        {
+            self.warned = true;
+            tracing::warn!(
+                requested = self.version.as_deref().unwrap_or_default(),
+                served = %served,
+                "Meta answered with another Graph API version: the configured one is no longer served; configure a current one (pulseboard doctor)"
+            );
+        }
         let body = res
             .bytes()
             .await
@@ -156,6 +173,18 @@ pub(super) fn classify(
         _ if status >= 500 => CallError::Fatal(ProviderError::Transient(format!("HTTP {status}"))),
         _ => CallError::Fatal(ProviderError::Invalid(format!("HTTP {status}"))),
     }
+}
+
+/// The version Meta says it answered with (`facebook-api-version`), when it
+/// is not the one asked for: Meta upgrades calls to a retired version
+/// silently, and its metrics may differ.
+pub(super) fn other_version(
+    requested: Option<&str>,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<String> {
+    let requested = requested?;
+    let served = headers.get("facebook-api-version")?.to_str().ok()?;
+    (served != requested).then(|| served.to_owned())
 }
 
 /// When Meta's throttling headers say access returns: the largest
@@ -309,6 +338,20 @@ mod tests {
         assert_eq!(page.data[0].values.len(), 2);
         let empty: Insights = serde_json::from_str(r#"{"data":[]}"#).unwrap();
         assert!(empty.data.is_empty());
+    }
+
+    #[test]
+    fn a_different_served_version_is_noticed() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(other_version(Some("v25.0"), &headers), None);
+        headers.insert("facebook-api-version", "v25.0".parse().unwrap());
+        assert_eq!(other_version(Some("v25.0"), &headers), None);
+        assert_eq!(other_version(None, &headers), None);
+        headers.insert("facebook-api-version", "v21.0".parse().unwrap());
+        assert_eq!(
+            other_version(Some("v20.0"), &headers),
+            Some("v21.0".to_owned())
+        );
     }
 
     #[test]

@@ -79,6 +79,38 @@ async fn fault_switches_and_stats_answer_only_the_admin_token() {
     app.stop().await;
 }
 
+/// A fixed latency holds every call to its platform (and only its
+/// platform) at least that long, and is removed with 0; it needs the
+/// admin token like any switch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_latency_delays_each_call_to_its_platform() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let set = "/sandbox/_faults?platform=x&latency_ms=1500";
+    assert_eq!(admin_call(&app, Method::POST, set, None).await, 404);
+    let timed = |path: &'static str| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            app.client.get(app.url(path)).send().await.unwrap();
+            started.elapsed()
+        }
+    };
+    assert!(timed("/sandbox/x/2/users/me").await < std::time::Duration::from_millis(1500));
+    let admin = Some(SANDBOX_ADMIN_TOKEN);
+    assert_eq!(admin_call(&app, Method::POST, set, admin).await, 204);
+    assert!(timed("/sandbox/x/2/users/me").await >= std::time::Duration::from_millis(1500));
+    assert!(timed("/sandbox/x/2/oauth2/token").await >= std::time::Duration::from_millis(1500));
+    assert!(
+        timed("/sandbox/linkedin/v2/userinfo").await < std::time::Duration::from_millis(1500),
+        "other platforms are not held"
+    );
+    assert_eq!(x_token_status(&app).await, 401, "a latency is not a fault");
+    let off = "/sandbox/_faults?platform=x&latency_ms=0";
+    assert_eq!(admin_call(&app, Method::POST, off, admin).await, 204);
+    assert!(timed("/sandbox/x/2/users/me").await < std::time::Duration::from_millis(1500));
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_an_admin_token_the_admin_paths_do_not_exist() {
     let fresh = FreshDb::create(Backend::Sqlite).await.unwrap();
