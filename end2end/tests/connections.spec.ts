@@ -3,6 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import {
   BusinessesPage,
   DASHBOARD_URL,
+  disconnect,
   SignupPage,
   uniqueBusinessName,
   uniqueEmail,
@@ -21,22 +22,6 @@ test.beforeEach(({ page }) => {
 test.afterEach(() => {
   expect(browserErrors, browserErrors.join('\n')).toEqual([]);
 });
-
-/**
- * Disconnect asks for confirmation. The cards hydrate inside a Suspense,
- * after the page-level marker, so a first click can land before the button
- * is live: click until the confirmation shows, then confirm.
- */
-async function disconnect(card: ReturnType<Page['locator']>) {
-  const confirm = card.getByRole('button', { name: 'Confirm disconnect' });
-  await expect(async () => {
-    if (!(await confirm.isVisible())) {
-      await card.getByRole('button', { name: 'Disconnect' }).click();
-    }
-    await expect(confirm).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 20_000 });
-  await confirm.click();
-}
 
 /** The X card on a business dashboard. */
 function xCard(page: Page) {

@@ -218,3 +218,20 @@ export class BusinessPage {
     return businesses;
   }
 }
+
+/**
+ * Disconnect asks for confirmation. The cards hydrate inside a Suspense,
+ * after the page-level marker, so a first click can land before the button
+ * is live: click until the confirmation shows, then confirm.
+ */
+export async function disconnect(card: Locator) {
+  const confirm = card.getByRole('button', { name: 'Confirm disconnect' });
+  await expect(async () => {
+    if (!(await confirm.isVisible())) {
+      await card.getByRole('button', { name: 'Disconnect' }).click();
+    }
+    await expect(confirm).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+  await confirm.click();
+}
+

@@ -21,6 +21,10 @@ pub struct BusinessView {
     pub timezone: String,
     pub role: Role,
     pub sync_interval_minutes: i32,
+    /// Daily at this minute of the local day, instead of the interval.
+    pub sync_daily_at_minute: Option<i32>,
+    pub sync_paused: bool,
+    pub next_sync_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -120,6 +124,22 @@ pub struct SyncStatusView {
     pub last_run_counts: Vec<KindCounts>,
     /// The same over the runs of the last 7 days.
     pub week_counts: Vec<KindCounts>,
+}
+
+/// A business's sync schedule: every N minutes or daily at a local time,
+/// paused or not, and its next slot. `GET`/`PUT
+/// /api/v1/analytics/schedule/{business_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleView {
+    /// Minutes between syncs, when not daily.
+    pub every_minutes: Option<i32>,
+    /// `HH:MM` in the business's time zone, when daily.
+    pub daily_at: Option<String>,
+    pub paused: bool,
+    pub timezone: String,
+    pub next_sync_at: Option<DateTime<Utc>>,
+    /// In words: `every 6 hours`, `daily at 07:30`, `paused (…)`.
+    pub summary: String,
 }
 
 /// What "Sync now" answers: the new run, or the one already in flight
@@ -254,4 +274,15 @@ pub struct RunEvent {
     pub business_id: Uuid,
     pub run: RunView,
     pub at: DateTime<Utc>,
+}
+
+/// What the live sync feed (`/api/v1/analytics/sync-events/{business_id}`)
+/// sends: the status when it opens, then each run change; `resync` when
+/// events were missed and the status should be read again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum LiveMessage {
+    Status(Box<SyncStatusView>),
+    Run(RunEvent),
+    Resync,
 }

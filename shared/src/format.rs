@@ -25,6 +25,26 @@ pub fn interval(minutes: i32) -> String {
     }
 }
 
+/// A schedule in words: `every 6 hours`, `daily at 07:30`, or `paused`
+/// (then what it would be: `paused (every 6 hours)`).
+pub fn schedule(interval_minutes: i32, daily_at_minute: Option<i32>, paused: bool) -> String {
+    let cadence = match daily_at_minute {
+        Some(m) => format!("daily at {}", clock(m)),
+        None => interval(interval_minutes),
+    };
+    if paused {
+        format!("paused ({cadence})")
+    } else {
+        cadence
+    }
+}
+
+/// A minute of the day as `HH:MM`.
+pub fn clock(minute_of_day: i32) -> String {
+    let m = minute_of_day.clamp(0, 24 * 60 - 1);
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
 /// The initials shown in the user menu button: `ada@example.com` → `A`.
 pub fn avatar_letter(email: &str) -> String {
     email
@@ -140,6 +160,15 @@ mod tests {
     fn dates_are_day_month_year() {
         let at = Utc.with_ymd_and_hms(2026, 11, 4, 13, 0, 0).unwrap();
         assert_eq!(date(at), "4 Nov 2026");
+    }
+
+    #[test]
+    fn schedules_read_naturally() {
+        assert_eq!(schedule(360, None, false), "every 6 hours");
+        assert_eq!(schedule(360, Some(7 * 60 + 30), false), "daily at 07:30");
+        assert_eq!(schedule(60, None, true), "paused (every hour)");
+        assert_eq!(clock(0), "00:00");
+        assert_eq!(clock(23 * 60 + 59), "23:59");
     }
 
     #[test]

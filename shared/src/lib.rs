@@ -6,3 +6,4 @@ pub mod domain;
 pub mod dto;
 pub mod format;
 pub mod kinds;
+pub mod sync_status;

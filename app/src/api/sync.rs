@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use shared::dto::{SyncNowView, SyncStatusView};
+use shared::dto::{ScheduleView, SyncNowView, SyncStatusView};
 
 /// Starts a sync of the business now (owners and admins), or joins the run
 /// already in flight; a press within a minute of the last manual run, once
@@ -40,6 +40,41 @@ pub async fn sync_status(business_id: Uuid) -> Result<SyncStatusView, AppError> 
         let state = request::state()?;
         businesses::get(&state.db, user.id, business_id).await?;
         Ok(backend::sync::status::of(&state.db, business_id, chrono::Utc::now()).await?)
+    })
+    .await
+}
+
+/// Sets how often the business syncs (owners and admins): `cadence` is a
+/// number of minutes or `daily` (then `daily_at` is `HH:MM`); `paused` is
+/// present (a ticked box) to pause.
+#[server(prefix = "/api/fn", endpoint = "sync/schedule")]
+pub async fn set_schedule(
+    business_id: Uuid,
+    cadence: Option<String>,
+    daily_at: Option<String>,
+    paused: Option<String>,
+) -> Result<ScheduleView, AppError> {
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::sync::schedule::{self, Cadence};
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        businesses::require_manager(&state.db, user.id, business_id).await?;
+        let cadence = match cadence.as_deref().map(str::trim) {
+            Some("daily") => Cadence::parse(None, daily_at.as_deref()),
+            Some(minutes) => Cadence::parse(
+                Some(minutes.parse().map_err(|_| backend::Error::Invalid {
+                    field: "cadence".into(),
+                    message: "Choose how often to sync.".into(),
+                })?),
+                None,
+            ),
+            None => Cadence::parse(None, None),
+        }?;
+        let paused = paused.is_some_and(|p| !p.is_empty() && p != "false");
+        let b = schedule::set(&state.db, business_id, cadence, paused, chrono::Utc::now()).await?;
+        Ok(schedule::view(&b))
     })
     .await
 }

@@ -11,6 +11,7 @@ use super::{NotFound, ToastKind, Toasts};
 use crate::api::businesses::{
     CreateBusiness, DeleteBusiness, RenameBusiness, get_business, list_businesses,
 };
+use crate::api::sync::SetSchedule;
 use crate::error::AppError;
 use shared::domain::BusinessName;
 use shared::dto::BusinessView;
@@ -162,6 +163,7 @@ fn BusinessList(list: Vec<BusinessView>) -> impl IntoView {
 pub fn BusinessPage() -> impl IntoView {
     let params = use_params_map();
     let rename = ServerAction::<RenameBusiness>::new();
+    let schedule = ServerAction::<SetSchedule>::new();
     let id = move || {
         params
             .read()
@@ -169,8 +171,8 @@ pub fn BusinessPage() -> impl IntoView {
             .and_then(|s| Uuid::parse_str(&s).ok())
     };
     let business = Resource::new(
-        move || (id(), rename.version().get()),
-        |(id, _)| async move {
+        move || (id(), rename.version().get(), schedule.version().get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => get_business(id).await,
                 None => Err(AppError::NotFound),
@@ -183,7 +185,10 @@ pub fn BusinessPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match business.await {
                     Err(e) => error_view(e),
-                    Ok(b) => view! { <BusinessOverview business=b rename connections /> }.into_any(),
+                    Ok(b) => {
+                        view! { <BusinessOverview business=b rename schedule connections /> }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -194,6 +199,7 @@ pub fn BusinessPage() -> impl IntoView {
 fn BusinessOverview(
     business: BusinessView,
     rename: ServerAction<RenameBusiness>,
+    schedule: ServerAction<SetSchedule>,
     connections: super::connections::ConnectionsData,
 ) -> impl IntoView {
     let rename_value = rename.value();
@@ -212,21 +218,31 @@ fn BusinessOverview(
             <h1>{business.name.clone()}</h1>
             <p class="meta">
                 {business.timezone.clone()} " · syncs "
-                {format::interval(business.sync_interval_minutes)} " · since "
+                {format::schedule(
+                    business.sync_interval_minutes,
+                    business.sync_daily_at_minute,
+                    business.sync_paused,
+                )} " · since "
                 {format::date(business.created_at)}
             </p>
         </header>
+        <super::sync_card::SyncStatusCard business_id=business.id can_manage />
         <super::connections::ConnectionsSection business_id=business.id data=connections />
-        {can_manage.then(|| view! { <Settings business=settings rename /> })}
+        {can_manage.then(|| view! { <Settings business=settings rename schedule /> })}
         {is_owner.then(|| view! { <DangerZone business=danger /> })}
     }
 }
 
 /// Business settings: owners and admins only.
 #[component]
-fn Settings(business: BusinessView, rename: ServerAction<RenameBusiness>) -> impl IntoView {
+fn Settings(
+    business: BusinessView,
+    rename: ServerAction<RenameBusiness>,
+    schedule: ServerAction<SetSchedule>,
+) -> impl IntoView {
     let rename_value = rename.value();
     let name = business.name.clone();
+    let for_schedule = business.clone();
     view! {
         <section class="card" aria-labelledby="settings-heading">
             <h2 id="settings-heading">"Settings"</h2>
@@ -244,6 +260,7 @@ fn Settings(business: BusinessView, rename: ServerAction<RenameBusiness>) -> imp
                     "Rename"
                 </button>
             </ActionForm>
+            <super::schedule::ScheduleSettings business=for_schedule action=schedule />
         </section>
     }
 }

@@ -7,8 +7,12 @@ mod connections;
 mod forms;
 mod layout;
 mod link_confirm;
+#[cfg(feature = "hydrate")]
+mod live;
 mod meta_picker;
+mod schedule;
 mod session;
+mod sync_card;
 mod toast;
 
 use leptos::prelude::*;

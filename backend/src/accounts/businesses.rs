@@ -21,6 +21,9 @@ fn view(b: businesses::Model, role: &str) -> BusinessView {
         timezone: b.timezone,
         role: Role::parse(role).unwrap_or(Role::Viewer),
         sync_interval_minutes: b.sync_interval_minutes,
+        sync_daily_at_minute: b.sync_daily_at_minute,
+        sync_paused: b.sync_paused,
+        next_sync_at: b.next_sync_at,
         created_at: b.created_at,
     }
 }

@@ -6,7 +6,7 @@
 //! `next_sync_at` past now, so downtime over several slots gives one
 //! catch-up run, not a burst.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -78,6 +78,106 @@ fn local_to_utc(zone: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
+/// The intervals a person may choose, in minutes: hourly to daily.
+pub const INTERVALS: [i32; 8] = [60, 120, 180, 240, 360, 480, 720, 1440];
+
+/// How often a business syncs, as chosen in settings or the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// Every N minutes (one of [`INTERVALS`]), from local midnight.
+    Every(i32),
+    /// Once a day at this minute of the local day.
+    DailyAt(i32),
+}
+
+impl Cadence {
+    /// Exactly one of `every` (minutes, one of [`INTERVALS`]) and
+    /// `daily_at` (`HH:MM`), or an error naming the field.
+    pub fn parse(every: Option<i32>, daily_at: Option<&str>) -> Result<Cadence, Error> {
+        let invalid = |field: &str, message: &str| Error::Invalid {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        };
+        match (every, daily_at.map(str::trim).filter(|s| !s.is_empty())) {
+            (Some(_), Some(_)) => Err(invalid(
+                "daily_at",
+                "Choose an interval or a daily time, not both.",
+            )),
+            (Some(m), None) if INTERVALS.contains(&m) => Ok(Cadence::Every(m)),
+            (Some(_), None) => Err(invalid(
+                "every_minutes",
+                "Choose every 1, 2, 3, 4, 6, 8 or 12 hours, or daily.",
+            )),
+            (None, Some(t)) => NaiveTime::parse_from_str(t, "%H:%M")
+                .map(|t| Cadence::DailyAt((t.hour() * 60 + t.minute()) as i32))
+                .map_err(|_| invalid("daily_at", "Give the time as HH:MM, like 07:30.")),
+            (None, None) => Err(invalid(
+                "every_minutes",
+                "Choose how often to sync: an interval or a daily time.",
+            )),
+        }
+    }
+}
+
+/// Sets a business's cadence and whether it is paused. The next slot is
+/// counted from `now`, so resuming does not catch up on the paused slots,
+/// and a new cadence takes effect at its own next slot.
+pub async fn set(
+    db: &impl ConnectionTrait,
+    business_id: Uuid,
+    cadence: Cadence,
+    paused: bool,
+    now: DateTime<Utc>,
+) -> Result<businesses::Model, Error> {
+    let mut b = businesses::Entity::find_by_id(business_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    match cadence {
+        Cadence::Every(m) => {
+            b.sync_interval_minutes = m;
+            b.sync_daily_at_minute = None;
+        }
+        Cadence::DailyAt(m) => b.sync_daily_at_minute = Some(m),
+    }
+    b.sync_paused = paused;
+    b.next_sync_at = Some(Schedule::of(&b).next_after(now));
+    businesses::Entity::update_many()
+        .col_expr(
+            businesses::Column::SyncIntervalMinutes,
+            Expr::value(b.sync_interval_minutes),
+        )
+        .col_expr(
+            businesses::Column::SyncDailyAtMinute,
+            Expr::value(b.sync_daily_at_minute),
+        )
+        .col_expr(businesses::Column::SyncPaused, Expr::value(b.sync_paused))
+        .col_expr(businesses::Column::NextSyncAt, Expr::value(b.next_sync_at))
+        .filter(businesses::Column::Id.eq(business_id))
+        .exec(db)
+        .await?;
+    Ok(b)
+}
+
+/// A business's schedule as the API and settings show it.
+pub fn view(b: &businesses::Model) -> shared::dto::ScheduleView {
+    shared::dto::ScheduleView {
+        every_minutes: b
+            .sync_daily_at_minute
+            .is_none()
+            .then_some(b.sync_interval_minutes),
+        daily_at: b.sync_daily_at_minute.map(shared::format::clock),
+        paused: b.sync_paused,
+        timezone: b.timezone.clone(),
+        next_sync_at: b.next_sync_at,
+        summary: shared::format::schedule(
+            b.sync_interval_minutes,
+            b.sync_daily_at_minute,
+            b.sync_paused,
+        ),
+    }
+}
+
 /// One tick: every due business gets its run (new ones are returned, to be
 /// enqueued), and every schedule without a next slot gets one.
 pub async fn tick(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<Uuid>, Error> {
@@ -135,6 +235,27 @@ async fn move_next(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cadence_is_one_interval_or_one_daily_time() {
+        assert_eq!(
+            Cadence::parse(Some(360), None).unwrap(),
+            Cadence::Every(360)
+        );
+        assert_eq!(
+            Cadence::parse(None, Some("07:30")).unwrap(),
+            Cadence::DailyAt(7 * 60 + 30)
+        );
+        let field = |r: Result<Cadence, Error>| match r {
+            Err(Error::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(Cadence::parse(Some(45), None)), "every_minutes");
+        assert_eq!(field(Cadence::parse(None, None)), "every_minutes");
+        assert_eq!(field(Cadence::parse(None, Some("25:00"))), "daily_at");
+        assert_eq!(field(Cadence::parse(None, Some("7.30"))), "daily_at");
+        assert_eq!(field(Cadence::parse(Some(60), Some("07:00"))), "daily_at");
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -30,6 +30,8 @@ use crate::observability::health;
         crate::http::analytics::sync_history,
         crate::http::reports::metrics_of,
         crate::http::reports::top_posts,
+        crate::http::schedule::schedule_of,
+        crate::http::schedule::set_schedule,
         health::healthz,
         health::readyz,
     ),

@@ -162,6 +162,55 @@ where
     }
 }
 
+/// `Json<T>` whose rejection is a plain 400 (or 415 without a JSON content
+/// type) naming the field, never the decoder's words.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(JsonBody(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::Body(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                json!({ "error": AppError::Invalid {
+                    field: "request".into(),
+                    message: "Send the body as JSON (Content-Type: application/json).".into(),
+                } }),
+            )),
+            Err(e) => {
+                let field = json_field(&e.body_text());
+                tracing::info!(
+                    field = field.as_deref().unwrap_or("request"),
+                    "refused a malformed JSON body"
+                );
+                Err(bad_field(field))
+            }
+        }
+    }
+}
+
+/// The field a JSON body error is about: named in backticks (a missing
+/// field), or the path axum puts before the decoder's words (``target
+/// type: every_minutes: invalid type…``).
+fn json_field(detail: &str) -> Option<String> {
+    field_of(detail).or_else(|| {
+        let path = detail.split_once("target type: ")?.1.split_once(": ")?.0;
+        (!path.is_empty()
+            && path.len() <= 64
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'))
+        .then(|| path.to_owned())
+    })
+}
+
 /// The field a `serde_urlencoded` error is about: ``missing field `x` `` names
 /// it in backticks; a value that failed to parse does not, so a query with
 /// one parameter is about that parameter.

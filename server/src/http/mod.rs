@@ -7,8 +7,10 @@ pub mod api_docs;
 pub mod bad_input;
 pub mod error;
 pub mod extract;
+pub mod live;
 pub mod oauth;
 pub mod reports;
+pub mod schedule;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -47,6 +49,8 @@ use security::WebSecurity;
 pub struct WebState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
+    /// Our public origin, for checks a layer cannot make (WebSocket upgrades).
+    pub security: WebSecurity,
 }
 
 /// Runs inside every page render: sets the nonce-based CSP for this page.
@@ -102,14 +106,15 @@ pub fn router(
         events,
         runs: Arc::new(queue),
     };
-    let state = WebState {
-        leptos_options: leptos_options.clone(),
-        app: app.clone(),
-    };
     let public_origin_for_sandbox = public_origin.clone();
     let sec = WebSecurity {
         public_origin: public_origin.into(),
         https,
+    };
+    let state = WebState {
+        leptos_options: leptos_options.clone(),
+        app: app.clone(),
+        security: sec.clone(),
     };
     // `cargo leptos watch` live-reload socket; only present in development.
     let dev_reload: Option<Arc<str>> = std::env::var("LEPTOS_WATCH")
@@ -125,7 +130,9 @@ pub fn router(
         .route("/api/docs", get(api_docs::docs_page))
         .merge(oauth::routes())
         .merge(analytics::routes())
-        .merge(reports::routes());
+        .merge(reports::routes())
+        .merge(schedule::routes())
+        .merge(live::routes());
     router = mount_sandbox(router, settings, &public_origin_for_sandbox, sandbox);
     router
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -60,6 +60,21 @@ pub fn csrf_verdict(
     }
 }
 
+/// Whether a WebSocket upgrade comes from one of our pages: unlike a
+/// cross-site request check, the `Origin` is required (every browser sends
+/// it on a WebSocket, and a WebSocket carries the user's cookies).
+pub fn websocket_origin_allowed(
+    origin: Option<&str>,
+    host: Option<&str>,
+    public_origin: &str,
+) -> bool {
+    origin.is_some()
+        && matches!(
+            csrf_verdict(&Method::POST, None, origin, host, public_origin),
+            Verdict::Allow
+        )
+}
+
 #[derive(Clone)]
 pub struct WebSecurity {
     pub public_origin: Arc<str>,
@@ -139,6 +154,32 @@ mod tests {
 
     fn post(sfs: Option<&str>, origin: Option<&str>, host: Option<&str>) -> Verdict {
         csrf_verdict(&Method::POST, sfs, origin, host, ORIGIN)
+    }
+
+    #[test]
+    fn a_websocket_needs_our_origin() {
+        let ours = "https://pulse.example";
+        assert!(websocket_origin_allowed(
+            Some(ours),
+            Some("pulse.example"),
+            ours
+        ));
+        assert!(websocket_origin_allowed(
+            Some("http://127.0.0.1:3000"),
+            Some("127.0.0.1:3000"),
+            ours
+        ));
+        assert!(!websocket_origin_allowed(None, Some("pulse.example"), ours));
+        assert!(!websocket_origin_allowed(
+            Some("https://evil.example"),
+            Some("pulse.example"),
+            ours
+        ));
+        assert!(!websocket_origin_allowed(
+            Some("null"),
+            Some("pulse.example"),
+            ours
+        ));
     }
 
     #[test]

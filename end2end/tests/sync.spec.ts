@@ -1,0 +1,80 @@
+import { expect, test, type Page } from '@playwright/test';
+
+import {
+  BusinessesPage,
+  disconnect,
+  SignupPage,
+  uniqueBusinessName,
+  uniqueEmail,
+  waitForHydration,
+} from './pages';
+
+/** Hydration errors and panics fail the test that caused them. */
+let browserErrors: string[] = [];
+test.beforeEach(({ page }) => {
+  browserErrors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /hydrat|panicked/i.test(m.text())) browserErrors.push(m.text());
+  });
+});
+test.afterEach(() => {
+  expect(browserErrors).toEqual([]);
+});
+
+/** A new user's business with the sandbox X account connected. */
+async function businessWithX(page: Page): Promise<string> {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
+  await businesses.createBusiness(uniqueBusinessName());
+  const card = page.locator('article.platform-card[data-platform="x"]');
+  await card.getByRole('link', { name: 'Connect X' }).click();
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  await expect(page).toHaveURL(/oauth=connected&platform=x$/);
+  await waitForHydration(page);
+  await expect(syncCard(page).locator('.headline[data-live="true"]')).toBeVisible();
+  return page.url().replace(/\?.*$/, '');
+}
+
+/** The sandbox has one X account: leave it connected nowhere. */
+async function disconnectX(page: Page) {
+  await disconnect(page.locator('article.platform-card[data-platform="x"]'));
+  await expect(page.locator('article.platform-card[data-platform="x"]').getByText('Not connected.')).toBeVisible();
+}
+
+function syncCard(page: Page) {
+  return page.locator('section.sync-card');
+}
+
+test('Sync now: the card follows the run live and toasts its end', async ({ page }) => {
+  await businessWithX(page);
+  const card = syncCard(page);
+  await expect(card.locator('.headline')).toHaveText('Not synced yet');
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await expect(page.getByRole('status').getByText('Sync finished.')).toBeVisible();
+  await expect(card.locator('.headline')).toHaveText('Synced');
+  await expect(card.getByText('x: 1 synced, 0 failed').first()).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Sync now' })).toBeEnabled();
+  await disconnectX(page);
+});
+
+test('a sync started elsewhere appears without a reload, and by polling when WebSockets are blocked', async ({ page }) => {
+  // Polling runs every 30 s.
+  test.setTimeout(90_000);
+  const dashboard = await businessWithX(page);
+  const businessId = dashboard.split('/').pop();
+  // No live socket: the card must fall back to polling the status.
+  await page.routeWebSocket(/sync-events/, (ws) => ws.close());
+  await page.goto(dashboard);
+  await waitForHydration(page);
+  const card = syncCard(page);
+  await expect(card.locator('.headline[data-live="true"]')).toBeVisible();
+  await expect(card.locator('.headline')).toHaveText('Not synced yet');
+  // Another client (the REST API, with the same session) starts the sync.
+  const res = await page.request.post(`/api/v1/analytics/sync/${businessId}`, {
+    headers: { origin: new URL(dashboard).origin },
+  });
+  expect(res.status()).toBe(202);
+  await expect(card.locator('.headline')).toHaveText('Synced', { timeout: 45_000 });
+  await disconnectX(page);
+});

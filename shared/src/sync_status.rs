@@ -1,0 +1,252 @@
+//! What the dashboard's sync status card says, decided outside any
+//! component: the headline in words with its tone, relative times, and how
+//! a live run event changes the status the card shows.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::SyncStatus;
+use crate::dto::{RunEvent, SyncStatusView};
+
+/// How a headline is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Nothing synced yet.
+    Idle,
+    /// A run is queued or running.
+    Busy,
+    Good,
+    /// Synced, with something missing.
+    Warn,
+    Bad,
+}
+
+impl Tone {
+    /// The CSS class of the tone.
+    pub fn class(self) -> &'static str {
+        match self {
+            Tone::Idle => "tone-idle",
+            Tone::Busy => "tone-busy",
+            Tone::Good => "tone-good",
+            Tone::Warn => "tone-warn",
+            Tone::Bad => "tone-bad",
+        }
+    }
+}
+
+/// The card's headline: what is going on, in words.
+pub fn headline(s: &SyncStatusView) -> (String, Tone) {
+    if let Some(run) = &s.in_flight {
+        let status = SyncStatus::parse(&run.status);
+        if status == Some(SyncStatus::Queued) || run.progress_total == 0 {
+            return ("Sync queued…".to_owned(), Tone::Busy);
+        }
+        let mut text = format!(
+            "Syncing… {} of {} accounts",
+            run.progress_done, run.progress_total
+        );
+        if let Some(account) = &run.current_account {
+            text.push_str(&format!(" — {account}"));
+        }
+        return (text, Tone::Busy);
+    }
+    let Some(run) = &s.last_run else {
+        return ("Not synced yet".to_owned(), Tone::Idle);
+    };
+    match SyncStatus::parse(&run.status) {
+        Some(SyncStatus::Succeeded) => ("Synced".to_owned(), Tone::Good),
+        Some(SyncStatus::Partial) => (
+            format!(
+                "Synced, with gaps: {}",
+                run.error_summary
+                    .as_deref()
+                    .unwrap_or("some metrics were not available")
+            ),
+            Tone::Warn,
+        ),
+        Some(SyncStatus::Cancelled) => ("The last sync was cancelled".to_owned(), Tone::Warn),
+        _ => (
+            format!(
+                "The last sync failed: {}",
+                run.error_summary.as_deref().unwrap_or("no account synced")
+            ),
+            Tone::Bad,
+        ),
+    }
+}
+
+/// What a run's end says in a toast: success, gaps, or which accounts
+/// failed and why.
+pub fn ended(run: &crate::dto::RunView) -> (Tone, String) {
+    match SyncStatus::parse(&run.status) {
+        Some(SyncStatus::Succeeded) => (Tone::Good, "Sync finished.".to_owned()),
+        Some(SyncStatus::Partial) => (
+            Tone::Warn,
+            format!(
+                "Sync finished with gaps: {}",
+                run.error_summary
+                    .as_deref()
+                    .unwrap_or("some metrics were not available")
+            ),
+        ),
+        _ => (
+            Tone::Bad,
+            format!(
+                "Sync failed. {}",
+                run.error_summary.as_deref().unwrap_or("No account synced.")
+            ),
+        ),
+    }
+}
+
+/// `just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`; `in 20
+/// minutes` for a time ahead.
+pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - at).num_seconds();
+    let (ahead, secs) = (secs < 0, secs.abs());
+    let (n, unit) = match secs {
+        s if s < 45 => return "just now".to_owned(),
+        s if s < 3600 => ((s + 30) / 60, "minute"),
+        s if s < 86_400 => ((s + 1800) / 3600, "hour"),
+        s => ((s + 43_200) / 86_400, "day"),
+    };
+    let n = n.max(1);
+    let plural = if n == 1 { "" } else { "s" };
+    if ahead {
+        format!("in {n} {unit}{plural}")
+    } else {
+        format!("{n} {unit}{plural} ago")
+    }
+}
+
+/// Applies a live run event to the status a card shows; `true` when the
+/// event ends a run (the card then reads the whole status again for its
+/// counts, and says how the run went).
+pub fn apply(s: &mut SyncStatusView, event: &RunEvent) -> bool {
+    if event.business_id != s.business_id {
+        return false;
+    }
+    let in_flight = SyncStatus::parse(&event.run.status).is_some_and(SyncStatus::in_flight);
+    if in_flight {
+        s.in_flight = Some(event.run.clone());
+        return false;
+    }
+    if s.in_flight.as_ref().is_some_and(|r| r.id == event.run.id) {
+        s.in_flight = None;
+    }
+    let ok = matches!(
+        SyncStatus::parse(&event.run.status),
+        Some(SyncStatus::Succeeded | SyncStatus::Partial)
+    );
+    if ok {
+        s.last_success_at = event.run.finished_at;
+    }
+    s.last_run = Some(event.run.clone());
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::RunView;
+    use uuid::Uuid;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn run(status: &str, done: i32, total: i32) -> RunView {
+        RunView {
+            id: Uuid::nil(),
+            trigger: "manual".into(),
+            status: status.into(),
+            created_at: at("2026-12-03T10:00:00Z"),
+            started_at: None,
+            finished_at: (!SyncStatus::parse(status).unwrap().in_flight())
+                .then(|| at("2026-12-03T10:01:00Z")),
+            progress_done: done,
+            progress_total: total,
+            current_account: (status == "running").then(|| "Acme on X".into()),
+            error_summary: (status == "failed").then(|| "Not synced: Acme on X".into()),
+        }
+    }
+
+    fn status() -> SyncStatusView {
+        SyncStatusView {
+            business_id: Uuid::nil(),
+            last_run: None,
+            last_success_at: None,
+            in_flight: None,
+            next_sync_at: None,
+            paused: false,
+            last_run_counts: vec![],
+            week_counts: vec![],
+        }
+    }
+
+    #[test]
+    fn the_headline_says_what_is_going_on() {
+        let mut s = status();
+        assert_eq!(headline(&s), ("Not synced yet".into(), Tone::Idle));
+        s.in_flight = Some(run("queued", 0, 0));
+        assert_eq!(headline(&s).1, Tone::Busy);
+        s.in_flight = Some(run("running", 1, 4));
+        assert_eq!(headline(&s).0, "Syncing… 1 of 4 accounts — Acme on X");
+        s.in_flight = None;
+        s.last_run = Some(run("failed", 4, 4));
+        assert_eq!(
+            headline(&s),
+            (
+                "The last sync failed: Not synced: Acme on X".into(),
+                Tone::Bad
+            )
+        );
+        s.last_run = Some(run("partial", 4, 4));
+        assert_eq!(headline(&s).1, Tone::Warn);
+        s.last_run = Some(run("succeeded", 4, 4));
+        assert_eq!(headline(&s), ("Synced".into(), Tone::Good));
+    }
+
+    #[test]
+    fn a_runs_end_names_what_failed() {
+        assert_eq!(
+            ended(&run("succeeded", 1, 1)),
+            (Tone::Good, "Sync finished.".into())
+        );
+        assert_eq!(
+            ended(&run("failed", 1, 1)),
+            (Tone::Bad, "Sync failed. Not synced: Acme on X".into())
+        );
+    }
+
+    #[test]
+    fn times_read_relative_to_now() {
+        let now = at("2026-12-03T12:00:00Z");
+        assert_eq!(relative(at("2026-12-03T11:59:30Z"), now), "just now");
+        assert_eq!(relative(at("2026-12-03T11:55:00Z"), now), "5 minutes ago");
+        assert_eq!(relative(at("2026-12-03T11:00:00Z"), now), "1 hour ago");
+        assert_eq!(relative(at("2026-12-03T09:00:00Z"), now), "3 hours ago");
+        assert_eq!(relative(at("2026-12-01T12:00:00Z"), now), "2 days ago");
+        assert_eq!(relative(at("2026-12-03T12:20:00Z"), now), "in 20 minutes");
+    }
+
+    #[test]
+    fn events_move_the_run_from_in_flight_to_last() {
+        let mut s = status();
+        let event = |r: RunView| RunEvent {
+            business_id: Uuid::nil(),
+            run: r,
+            at: at("2026-12-03T10:00:00Z"),
+        };
+        assert!(!apply(&mut s, &event(run("running", 0, 2))));
+        assert_eq!(s.in_flight.as_ref().unwrap().progress_total, 2);
+        assert!(apply(&mut s, &event(run("succeeded", 2, 2))));
+        assert!(s.in_flight.is_none());
+        assert_eq!(s.last_run.as_ref().unwrap().status, "succeeded");
+        assert_eq!(s.last_success_at, Some(at("2026-12-03T10:01:00Z")));
+        // Another business's event changes nothing.
+        let mut other = event(run("running", 0, 1));
+        other.business_id = Uuid::from_u128(7);
+        assert!(!apply(&mut s, &other));
+        assert!(s.in_flight.is_none());
+    }
+}
