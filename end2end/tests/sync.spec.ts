@@ -55,6 +55,13 @@ test('Sync now: the card follows the run live and toasts its end', async ({ page
   await expect(card.locator('.headline')).toHaveText('Synced');
   await expect(card.getByText('x: 1 synced, 0 failed').first()).toBeVisible();
   await expect(card.getByRole('button', { name: 'Sync now' })).toBeEnabled();
+
+  // The history shows the run without a reload; a row opens to its accounts.
+  const run = page.locator('section.history tr.run').first();
+  await expect(run).toContainText('manual');
+  await expect(run).toContainText('succeeded');
+  await run.getByRole('button').click();
+  await expect(page.locator('section.history tr.run-details').first()).toContainText(/\d+ records, \d+ calls/);
   await disconnectX(page);
 });
 

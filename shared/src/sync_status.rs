@@ -98,6 +98,20 @@ pub fn ended(run: &crate::dto::RunView) -> (Tone, String) {
     }
 }
 
+/// How long a run or item took: `0.4 s`, `42 s`, `3 min 5 s`; `—` when
+/// it has not both started and ended.
+pub fn took(started: Option<DateTime<Utc>>, finished: Option<DateTime<Utc>>) -> String {
+    let (Some(a), Some(b)) = (started, finished) else {
+        return "—".to_owned();
+    };
+    let ms = (b - a).num_milliseconds().max(0);
+    match ms {
+        m if m < 10_000 => format!("{:.1} s", m as f64 / 1000.0),
+        m if m < 60_000 => format!("{} s", m / 1000),
+        m => format!("{} min {} s", m / 60_000, (m % 60_000) / 1000),
+    }
+}
+
 /// `just now`, `5 minutes ago`, `3 hours ago`, `2 days ago`; `in 20
 /// minutes` for a time ahead.
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -216,6 +230,24 @@ mod tests {
             ended(&run("failed", 1, 1)),
             (Tone::Bad, "Sync failed. Not synced: Acme on X".into())
         );
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        let t = |s: &str| Some(at(s));
+        assert_eq!(
+            took(t("2026-12-03T10:00:00Z"), t("2026-12-03T10:00:00.400Z")),
+            "0.4 s"
+        );
+        assert_eq!(
+            took(t("2026-12-03T10:00:00Z"), t("2026-12-03T10:00:42Z")),
+            "42 s"
+        );
+        assert_eq!(
+            took(t("2026-12-03T10:00:00Z"), t("2026-12-03T10:03:05Z")),
+            "3 min 5 s"
+        );
+        assert_eq!(took(t("2026-12-03T10:00:00Z"), None), "—");
     }
 
     #[test]

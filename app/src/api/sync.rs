@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use shared::dto::{ScheduleView, SyncNowView, SyncStatusView};
+use shared::dto::{HistoryPage, ScheduleView, SyncNowView, SyncStatusView};
 
 /// Starts a sync of the business now (owners and admins), or joins the run
 /// already in flight; a press within a minute of the last manual run, once
@@ -75,6 +75,51 @@ pub async fn set_schedule(
         let paused = paused.is_some_and(|p| !p.is_empty() && p != "false");
         let b = schedule::set(&state.db, business_id, cadence, paused, chrono::Utc::now()).await?;
         Ok(schedule::view(&b))
+    })
+    .await
+}
+
+/// A page of the business's sync history, newest first (any member):
+/// filters by `platform`, `status` and `trigger`; `cursor` is the `next` of
+/// the page before.
+#[server(prefix = "/api/fn", endpoint = "sync/history")]
+pub async fn sync_history(
+    business_id: Uuid,
+    platform: Option<String>,
+    status: Option<String>,
+    trigger: Option<String>,
+    cursor: Option<String>,
+) -> Result<HistoryPage, AppError> {
+    use crate::api::request;
+    use backend::accounts::businesses;
+    use backend::sync::history::{self, Cursor, Filter};
+    use shared::domain::{Platform, SyncStatus, SyncTrigger};
+    request::respond(async move {
+        let user = request::require_user().await?;
+        let state = request::state()?;
+        businesses::get(&state.db, user.id, business_id).await?;
+        /// An optional choice from a closed set; empty means "any".
+        fn pick<T>(
+            raw: Option<String>,
+            field: &str,
+            parse: fn(&str) -> Option<T>,
+        ) -> Result<Option<T>, AppError> {
+            match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => parse(v).map(Some).ok_or_else(|| AppError::Invalid {
+                    field: field.into(),
+                    message: format!("Unknown {field}."),
+                }),
+            }
+        }
+        let filter = Filter {
+            platform: pick(platform, "platform", Platform::parse)?,
+            status: pick(status, "status", SyncStatus::parse)?,
+            trigger: pick(trigger, "trigger", SyncTrigger::parse)?,
+            cursor: pick(cursor, "cursor", Cursor::parse)?,
+            limit: 20,
+        };
+        Ok(history::page(&state.db, business_id, &filter).await?)
     })
     .await
 }

@@ -207,6 +207,7 @@ fn BusinessOverview(
     let can_manage = business.role.can_manage();
     let is_owner = business.role == shared::domain::Role::Owner;
     let (settings, danger) = (business.clone(), business.clone());
+    let runs_ended = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Some(Ok(b)) = rename_value.get() {
             toasts.push(ToastKind::Success, format!("Renamed to {}.", b.name));
@@ -226,8 +227,9 @@ fn BusinessOverview(
                 {format::date(business.created_at)}
             </p>
         </header>
-        <super::sync_card::SyncStatusCard business_id=business.id can_manage />
+        <super::sync_card::SyncStatusCard business_id=business.id can_manage runs_ended />
         <super::connections::ConnectionsSection business_id=business.id data=connections />
+        <super::history::SyncHistory business_id=business.id runs_ended />
         {can_manage.then(|| view! { <Settings business=settings rename schedule /> })}
         {is_owner.then(|| view! { <DangerZone business=danger /> })}
     }

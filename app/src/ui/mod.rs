@@ -5,6 +5,7 @@ mod auth_pages;
 mod business_pages;
 mod connections;
 mod forms;
+mod history;
 mod layout;
 mod link_confirm;
 #[cfg(feature = "hydrate")]

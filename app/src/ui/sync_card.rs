@@ -15,7 +15,12 @@ use shared::format;
 use shared::sync_status::{headline, relative};
 
 #[component]
-pub fn SyncStatusCard(business_id: Uuid, can_manage: bool) -> impl IntoView {
+pub fn SyncStatusCard(
+    business_id: Uuid,
+    can_manage: bool,
+    /// Incremented each time a run ends (the history reloads on it).
+    runs_ended: RwSignal<u32>,
+) -> impl IntoView {
     let initial = Resource::new(|| (), move |_| sync_status(business_id));
     view! {
         <section class="card sync-card" aria-labelledby="sync-heading">
@@ -23,7 +28,10 @@ pub fn SyncStatusCard(business_id: Uuid, can_manage: bool) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        Ok(s) => view! { <Card initial=s business_id can_manage /> }.into_any(),
+                        Ok(s) => {
+                            view! { <Card initial=s business_id can_manage runs_ended /> }
+                                .into_any()
+                        }
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -52,12 +60,19 @@ fn counts_row(label: &'static str, counts: Vec<KindCounts>) -> impl IntoView {
 }
 
 #[component]
-fn Card(initial: SyncStatusView, business_id: Uuid, can_manage: bool) -> impl IntoView {
+fn Card(
+    initial: SyncStatusView,
+    business_id: Uuid,
+    can_manage: bool,
+    runs_ended: RwSignal<u32>,
+) -> impl IntoView {
     let status = RwSignal::new(initial);
     let toasts = Toasts::expect();
     let sync = ServerAction::<SyncNow>::new();
     let sync_value = sync.value();
 
+    #[cfg(not(feature = "hydrate"))]
+    let _ = runs_ended;
     #[cfg(feature = "hydrate")]
     {
         super::live::follow(business_id, status, move |run| {
@@ -68,6 +83,7 @@ fn Card(initial: SyncStatusView, business_id: Uuid, can_manage: bool) -> impl In
                 _ => ToastKind::Info,
             };
             toasts.push(kind, text);
+            runs_ended.update(|n| *n += 1);
         });
     }
     Effect::new(move |_| match sync_value.get() {

@@ -228,6 +228,15 @@ impl Skip {
                         "{label} limits requests until {}.",
                         until.format("%Y-%m-%d %H:%M UTC")
                     ),
+                    // The network's failures, as `transport` names them.
+                    ProviderError::Transient(why)
+                        if matches!(
+                            why.as_str(),
+                            "timeout" | "connection failed" | "request failed"
+                        ) =>
+                    {
+                        format!("{label} could not be reached ({why}); the next sync tries again.")
+                    }
                     ProviderError::Transient(_) => {
                         format!("{label} had a temporary problem; the next sync tries again.")
                     }

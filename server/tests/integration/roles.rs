@@ -58,7 +58,12 @@ const ACCOUNT_FUNCTIONS: &[&str] = &[
     "deployment/",
 ];
 /// Server functions that only read.
-const READ_FUNCTIONS: &[&str] = &["businesses/get", "connections/list", "sync/status"];
+const READ_FUNCTIONS: &[&str] = &[
+    "businesses/get",
+    "connections/list",
+    "sync/status",
+    "sync/history",
+];
 /// Server functions keyed by a pending decision that belongs to the user and
 /// session that authorized it: everyone else, viewer included, gets 404.
 const PENDING_FUNCTIONS: &[&str] = &[

@@ -146,6 +146,12 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     assert_eq!(joined.status, 200, "{:?}", joined.body);
     assert_eq!(joined.body["created"], false, "{:?}", joined.body);
     assert_eq!(joined.body["run_id"], again["run_id"]);
+    let history = app.call_as(&owner, "sync/history", &form).await;
+    assert_eq!(history.status, 200, "{:?}", history.body);
+    assert_eq!(history.body["runs"].as_array().unwrap().len(), 2);
+    let bogus = [("business_id", business.as_str()), ("status", "bogus")];
+    let refused = app.call_as(&owner, "sync/history", &bogus).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
     let status = app.call_as(&owner, "sync/status", &form).await;
     assert_eq!(
         status.body["in_flight"]["id"], again["run_id"],

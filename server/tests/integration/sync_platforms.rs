@@ -25,6 +25,7 @@ on_both_databases!(
     four_accounts_sync_what_the_sandbox_serves_and_twice_is_the_same,
     a_retired_metric_makes_its_item_partial_and_keeps_the_rest,
     platform_faults_end_in_the_right_item_status_and_message,
+    a_platform_that_does_not_answer_in_time_is_a_network_failure,
 );
 
 /// A business with the sandbox's four accounts connected, and its owner.
@@ -411,4 +412,32 @@ async fn platform_faults_end_in_the_right_item_status_and_message(b: Backend) {
             .unwrap()
             .starts_with("Reconnect X")
     );
+}
+
+/// A platform that does not answer within the client's timeout: the item
+/// fails as a network problem the next sync retries, and the run ends.
+async fn a_platform_that_does_not_answer_in_time_is_a_network_failure(b: Backend) {
+    let Some(mut s) = spawn(b).await else {
+        return;
+    };
+    // The production client waits 20 s; the sandbox's slow X answers in 3.
+    s.providers.http = backend::platforms::http_client_with(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(1),
+    );
+    let client = new_client();
+    s.app.signup_as(&client, "owner@example.com").await;
+    let business = s.app.create_business_as(&client, "Acme").await;
+    connect_x(&s.app, &client, &business).await;
+    set_fault(&s.app, "x", Some("slow")).await;
+    let run = sync_once(&s, business.parse().unwrap()).await;
+    let x_item = &items(&s.app, run.id).await["x"];
+    assert_eq!(x_item.status, SyncStatus::Failed.as_str());
+    assert_eq!(x_item.error_class.as_deref(), Some("transient"));
+    assert_eq!(
+        x_item.error_message.as_deref(),
+        Some("X could not be reached (timeout); the next sync tries again.")
+    );
+    assert_eq!(run.status, SyncStatus::Failed.as_str());
+    assert!(run.finished_at.is_some());
 }
