@@ -50,11 +50,19 @@ test('Sync now: the card follows the run live and toasts its end', async ({ page
   await businessWithX(page);
   const card = syncCard(page);
   await expect(card.locator('.headline')).toHaveText('Not synced yet');
+  await expect(page.locator('section.analytics')).toContainText('No numbers yet');
   await card.getByRole('button', { name: 'Sync now' }).click();
   await expect(page.getByRole('status').getByText('Sync finished.')).toBeVisible();
   await expect(card.locator('.headline')).toHaveText('Synced');
   await expect(card.getByText('x: 1 synced, 0 failed').first()).toBeVisible();
   await expect(card.getByRole('button', { name: 'Sync now' })).toBeEnabled();
+
+  // The analytics fill in without a reload: the follower total the
+  // sandbox served, and the top posts.
+  const analytics = page.locator('section.analytics');
+  await expect(analytics.locator('.kpi').first()).toContainText(/Followers\s*[\d,]+/);
+  await expect(analytics.locator('table.top-posts tbody tr').first()).toBeVisible();
+  await expect(analytics.getByRole('link', { name: 'Export these metrics (CSV)' })).toBeVisible();
 
   // The history shows the run without a reload; a row opens to its accounts.
   const run = page.locator('section.history tr.run').first();

@@ -286,3 +286,14 @@ pub enum LiveMessage {
     Run(RunEvent),
     Resync,
 }
+
+/// The dashboard's analytics for a range of days: its metrics, the same
+/// length of days before it (for the KPI changes), and its top posts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyticsOverview {
+    pub current: MetricsView,
+    pub previous: MetricsView,
+    pub posts: TopPosts,
+    /// Whether the business has any account connected.
+    pub connected: bool,
+}

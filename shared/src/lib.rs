@@ -5,5 +5,6 @@
 pub mod domain;
 pub mod dto;
 pub mod format;
+pub mod insights;
 pub mod kinds;
 pub mod sync_status;

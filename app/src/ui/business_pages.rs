@@ -228,6 +228,7 @@ fn BusinessOverview(
             </p>
         </header>
         <super::sync_card::SyncStatusCard business_id=business.id can_manage runs_ended />
+        <super::analytics::AnalyticsSection business_id=business.id runs_ended />
         <super::connections::ConnectionsSection business_id=business.id data=connections />
         <super::history::SyncHistory business_id=business.id runs_ended />
         {can_manage.then(|| view! { <Settings business=settings rename schedule /> })}

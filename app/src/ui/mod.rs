@@ -1,6 +1,7 @@
 //! The UI: the HTML shell, the router and the pages. Components render; the
 //! decisions (validation, formatting) live in `domain` and `format`.
 
+mod analytics;
 mod auth_pages;
 mod business_pages;
 mod connections;

@@ -107,3 +107,62 @@ pub async fn series(
         series,
     })
 }
+
+/// The series as CSV, one row per point: `account,kind,metric,native_metric,day,value`.
+/// Text cells are quoted, and one that a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`) is prefixed with `'`.
+pub fn to_csv(view: &MetricsView) -> String {
+    fn cell(text: &str) -> String {
+        let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_owned()
+        };
+        format!("\"{}\"", text.replace('"', "\"\""))
+    }
+    let mut out = String::from("account,kind,metric,native_metric,day,value\n");
+    for s in &view.series {
+        for p in &s.points {
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                cell(&s.display_name),
+                cell(&s.kind),
+                cell(&s.metric),
+                cell(&s.native_metric),
+                p.day,
+                p.value
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_text_and_defuses_formulas() {
+        let view = MetricsView {
+            from: "2026-11-01".parse().unwrap(),
+            to: "2026-11-02".parse().unwrap(),
+            granularity: "day".into(),
+            series: vec![SeriesView {
+                connection_id: Uuid::nil(),
+                kind: "x".into(),
+                display_name: "=HYPERLINK(\"evil\"), Inc".into(),
+                metric: "views".into(),
+                native_metric: "impression_count".into(),
+                points: vec![PointView {
+                    day: "2026-11-01".parse().unwrap(),
+                    value: 12.5,
+                }],
+            }],
+        };
+        assert_eq!(
+            to_csv(&view),
+            "account,kind,metric,native_metric,day,value\n\
+             \"'=HYPERLINK(\"\"evil\"\"), Inc\",\"x\",\"views\",\"impression_count\",2026-11-01,12.5\n"
+        );
+    }
+}

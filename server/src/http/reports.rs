@@ -7,6 +7,8 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{FromRef, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use backend::AppState;
 use backend::reports::range::local_today;
@@ -50,6 +52,7 @@ pub struct MetricsQuery {
     platform: Option<String>,
     metric: Option<String>,
     granularity: Option<String>,
+    format: Option<String>,
 }
 
 /// The business's metrics: one series per account and metric.
@@ -61,6 +64,7 @@ pub struct MetricsQuery {
         ("platform" = Option<String>, Query, description = "linkedin, x or meta"),
         ("metric" = Option<String>, Query, description = "followers, follower_gain, views, reach, engagements, engagement_rate, engaged_accounts, likes, comments, shares, clicks, saves, page_views or posts_published"),
         ("granularity" = Option<String>, Query, description = "day (default) or week: Monday-labelled ISO weeks; a follower total is the week's last, a rate its mean, anything else its sum"),
+        ("format" = Option<String>, Query, description = "json (default) or csv: one row per point, `account,kind,metric,native_metric,day,value`"),
     ),
     responses(
         (status = 200, description = "`{from, to, granularity, series: [{connection_id, kind, display_name, metric, native_metric, points: [{day, value}]}]}`"),
@@ -72,7 +76,12 @@ pub async fn metrics_of(
     State(app): State<AppState>,
     member: Member,
     Params(q): Params<MetricsQuery>,
-) -> Result<Json<MetricsView>, ApiError> {
+) -> Result<Response, ApiError> {
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(super::analytics::invalid("format", "Choose json or csv.")),
+    };
     let query = metrics::Query {
         range: range(&member, q.from.as_deref(), q.to.as_deref())?,
         platform: one_of(q.platform.as_deref(), "platform", Platform::parse)?,
@@ -80,9 +89,21 @@ pub async fn metrics_of(
         granularity: one_of(q.granularity.as_deref(), "granularity", Granularity::parse)?
             .unwrap_or(Granularity::Day),
     };
-    Ok(Json(
-        metrics::series(&app.db, member.business.id, query).await?,
-    ))
+    let view: MetricsView = metrics::series(&app.db, member.business.id, query).await?;
+    if csv {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"pulseboard-metrics.csv\"",
+                ),
+            ],
+            metrics::to_csv(&view),
+        )
+            .into_response());
+    }
+    Ok(Json(view).into_response())
 }
 
 #[derive(Deserialize)]

@@ -168,12 +168,14 @@ async fn connect_refresh_and_failed_refresh_leave_no_secret_in_the_logs() {
     );
     // Sentry sends in the background: wait for the event rather than race
     // the process's exit (a loaded machine can outlast its flush timeout).
+    // The sandbox's own 503 is an error event too, and may come first: wait
+    // for the refresh route's, which carries the refresh's breadcrumbs.
     for _ in 0..100 {
         if envelopes
             .lock()
             .unwrap()
             .iter()
-            .any(|e| e.contains("request failed"))
+            .any(|e| e.contains("request failed") && e.contains("token refresh failed"))
         {
             break;
         }

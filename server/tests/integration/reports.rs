@@ -169,6 +169,58 @@ async fn metrics_and_posts_answer_with_what_the_sandbox_served(b: Backend) {
     assert_eq!(top["metrics"]["views"], post.stats.impressions as f64);
     assert_eq!(top["kind"], "linkedin");
 
+    // The same numbers as CSV, one row per point.
+    let res = owner
+        .get(app.url(&format!(
+            "{}?platform=linkedin&metric=views&from={from}&to={to}&format=csv",
+            base("metrics")
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "account,kind,metric,native_metric,day,value");
+    assert_eq!(lines.len(), 1 + 21);
+    let first = li::shares_on(from).impressions;
+    assert!(
+        lines[1].ends_with(&format!(",{from},{first}")),
+        "{}",
+        lines[1]
+    );
+
+    // The dashboard's overview: the last 30 days, the 30 before, top posts.
+    let form = [
+        ("business_id", business.to_string()),
+        ("days", "30".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.call_as(&owner, "analytics/overview", &form).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["connected"], true);
+    assert!(!r.body["current"]["series"].as_array().unwrap().is_empty());
+    assert!(!r.body["previous"]["series"].as_array().unwrap().is_empty());
+    assert!(!r.body["posts"]["posts"].as_array().unwrap().is_empty());
+    let days: chrono::NaiveDate = r.body["current"]["from"].as_str().unwrap().parse().unwrap();
+    let before: chrono::NaiveDate = r.body["previous"]["to"].as_str().unwrap().parse().unwrap();
+    assert_eq!(before, days - Duration::days(1));
+    let bad = [
+        ("business_id", business.to_string()),
+        ("days", "5".to_owned()),
+    ];
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        app.call_as(&owner, "analytics/overview", &bad).await.status,
+        422
+    );
+
     // Bad input: a clear 422 naming the field, for each way to get it wrong.
     for (query, field) in [
         (format!("from={to}&to={from}"), "from"),
@@ -178,6 +230,7 @@ async fn metrics_and_posts_answer_with_what_the_sandbox_served(b: Backend) {
         ("metric=page_impressions".to_owned(), "metric"),
         ("granularity=month".to_owned(), "granularity"),
         ("platform=tiktok".to_owned(), "platform"),
+        ("format=xml".to_owned(), "format"),
     ] {
         let (status, body) = get(app, &owner, &format!("{}?{query}", base("metrics"))).await;
         assert_eq!(status, 422, "{query}: {body}");

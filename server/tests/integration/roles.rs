@@ -63,6 +63,7 @@ const READ_FUNCTIONS: &[&str] = &[
     "connections/list",
     "sync/status",
     "sync/history",
+    "analytics/overview",
 ];
 /// Server functions keyed by a pending decision that belongs to the user and
 /// session that authorized it: everyone else, viewer included, gets 404.
