@@ -93,3 +93,21 @@ test('a sync started elsewhere appears without a reload, and by polling when Web
   await expect(card.locator('.headline')).toHaveText('Synced', { timeout: 45_000 });
   await disconnectX(page);
 });
+
+test('a platform fault ends the sync with a failure toast naming the account and the reason', async ({ page }) => {
+  await businessWithX(page);
+  // The sandbox's fault switches answer only the operator's token (set by scripts/test).
+  const admin = { Authorization: 'Bearer e2e-sandbox-admin' };
+  const fault = await page.request.post('/sandbox/_faults?platform=x&fault=server_error', { headers: admin });
+  expect(fault.status()).toBe(204);
+  try {
+    await syncCard(page).getByRole('button', { name: 'Sync now' }).click();
+    await expect(
+      page.getByRole('status').getByText(/^Sync failed\. Not synced: .+ \(X had a temporary problem; the next sync tries again\.\)$/),
+    ).toBeVisible();
+    await expect(syncCard(page).locator('.headline')).toContainText('The last sync failed');
+  } finally {
+    await page.request.post('/sandbox/_faults?platform=x', { headers: admin });
+  }
+  await disconnectX(page);
+});

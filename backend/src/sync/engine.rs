@@ -49,7 +49,7 @@ pub async fn execute(
     let mut outcomes = Vec::with_capacity(items.len());
     for (done, item) in items.iter().enumerate() {
         let outcome = match SyncStatus::parse(&item.status) {
-            Some(s) if !s.in_flight() => s,
+            Some(s) if !s.in_flight() => item.clone(),
             _ => {
                 sync_runs::Entity::update_many()
                     .col_expr(
@@ -63,7 +63,7 @@ pub async fn execute(
                 sync_item(db, vault, providers, item, now).await?
             }
         };
-        outcomes.push((outcome, item.display_name.clone()));
+        outcomes.push(outcome);
         sync_runs::Entity::update_many()
             .col_expr(
                 sync_runs::Column::ProgressDone,
@@ -74,16 +74,29 @@ pub async fn execute(
             .await?;
         events.run_changed(db, run_id).await;
     }
-    let status = overall(outcomes.iter().map(|(s, _)| *s));
-    let failed: Vec<&str> = outcomes
-        .iter()
-        .filter(|(s, _)| *s == SyncStatus::Failed)
-        .map(|(_, name)| name.as_str())
-        .collect();
-    let summary = (!failed.is_empty()).then(|| format!("Not synced: {}", failed.join(", ")));
+    let status = overall(outcomes.iter().map(status_of));
+    let summary = summary(&outcomes);
     runs::finish(db, run_id, status, summary.as_deref(), Utc::now()).await?;
     events.run_changed(db, run_id).await;
     Ok(status)
+}
+
+fn status_of(item: &sync_run_items::Model) -> SyncStatus {
+    SyncStatus::parse(&item.status).unwrap_or(SyncStatus::Failed)
+}
+
+/// What a run's failures come to, for its summary and the toast that shows
+/// it: each account not synced, with its reason.
+fn summary(items: &[sync_run_items::Model]) -> Option<String> {
+    let failed: Vec<String> = items
+        .iter()
+        .filter(|i| status_of(i) == SyncStatus::Failed)
+        .map(|i| match &i.error_message {
+            Some(why) => format!("{} ({why})", i.display_name),
+            None => i.display_name.clone(),
+        })
+        .collect();
+    (!failed.is_empty()).then(|| format!("Not synced: {}", failed.join("; ")))
 }
 
 /// The run's items, made from the business's connections on first entry.
@@ -130,7 +143,7 @@ async fn sync_item(
     providers: &Providers,
     item: &sync_run_items::Model,
     now: DateTime<Utc>,
-) -> Result<SyncStatus, Error> {
+) -> Result<sync_run_items::Model, Error> {
     let started = Utc::now();
     let result = match item.connection_id {
         Some(id) => fetch_and_store(db, vault, providers, id, now).await?,
@@ -166,8 +179,7 @@ async fn sync_item(
         }
     };
     row.status = Set(status.as_str().to_owned());
-    row.update(db).await?;
-    Ok(status)
+    Ok(row.update(db).await?)
 }
 
 /// Why an account was not (fully) synced.

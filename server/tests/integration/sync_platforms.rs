@@ -440,4 +440,12 @@ async fn a_platform_that_does_not_answer_in_time_is_a_network_failure(b: Backend
     );
     assert_eq!(run.status, SyncStatus::Failed.as_str());
     assert!(run.finished_at.is_some());
+    // The run's summary names the account and why, for the failure toast.
+    assert_eq!(
+        run.error_summary,
+        Some(format!(
+            "Not synced: {} (X could not be reached (timeout); the next sync tries again.)",
+            x_item.display_name
+        ))
+    );
 }
