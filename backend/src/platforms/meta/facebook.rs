@@ -10,7 +10,7 @@ use serde::Deserialize;
 use shared::domain::Metric;
 
 use super::graph::{
-    Graph, Insight, number, pacific_day, pacific_midnight, reporting_day, timestamp,
+    Graph, Insight, metric_of, number, pacific_day, pacific_midnight, reporting_day, timestamp,
 };
 use crate::platforms::analytics::{Fetched, PostRecord, Target, Window, excerpt, posts_per_day};
 use crate::platforms::{ProviderError, ProviderSettings};
@@ -41,10 +41,6 @@ const POST_METRICS: &[(&str, Metric)] = &[
     ("post_clicks", Metric::Clicks),
     ("post_reactions_by_type_total", Metric::Likes),
 ];
-
-fn metric_of(table: &[(&str, Metric)], native: &str) -> Option<Metric> {
-    table.iter().find(|(n, _)| *n == native).map(|(_, m)| *m)
-}
 
 pub(super) async fn fetch(
     cfg: &ProviderSettings,

@@ -175,6 +175,14 @@ pub(super) fn classify(
     }
 }
 
+/// The normalised metric of a native one, from a fetcher's table.
+pub(super) fn metric_of(
+    table: &[(&str, shared::domain::Metric)],
+    native: &str,
+) -> Option<shared::domain::Metric> {
+    table.iter().find(|(n, _)| *n == native).map(|(_, m)| *m)
+}
+
 /// The version Meta says it answered with (`facebook-api-version`), when it
 /// is not the one asked for: Meta upgrades calls to a retired version
 /// silently, and its metrics may differ.

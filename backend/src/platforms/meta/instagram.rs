@@ -11,7 +11,9 @@ use serde::Deserialize;
 use shared::domain::Metric;
 
 use super::facebook::Edge;
-use super::graph::{Graph, number, pacific_day, pacific_midnight, reporting_day, timestamp};
+use super::graph::{
+    Graph, metric_of, number, pacific_day, pacific_midnight, reporting_day, timestamp,
+};
 use crate::platforms::analytics::{
     CallError, Fetched, PostRecord, Target, Window, excerpt, posts_per_day,
 };
@@ -77,10 +79,6 @@ fn media_metrics(product: &str) -> &'static [&'static str] {
             "follows",
         ],
     }
-}
-
-fn metric_of(table: &[(&str, Metric)], native: &str) -> Option<Metric> {
-    table.iter().find(|(n, _)| *n == native).map(|(_, m)| *m)
 }
 
 pub(super) async fn fetch(
