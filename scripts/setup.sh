@@ -3,7 +3,7 @@
 # Sourced by scripts/run and scripts/test. Everything comes from crates.io,
 # npm or Debian: no tool is downloaded from GitHub.
 #   setup_build   Rust wasm target, cargo-leptos, wasm-bindgen-cli, sass
-#   setup_test    + Chromium, cargo-nextest, end2end npm packages, PostgreSQL installed and running
+#   setup_test    + Chromium, cargo-nextest, cargo-llvm-cov with LLVM tools, end2end npm packages, PostgreSQL installed and running
 
 CARGO_LEPTOS_VERSION=0.3.11
 
