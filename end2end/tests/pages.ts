@@ -235,3 +235,63 @@ export async function disconnect(card: Locator) {
   await confirm.click();
 }
 
+
+/** A platform's card on a business dashboard. */
+export function platformCard(page: Page, platform: 'x' | 'linkedin' | 'meta'): Locator {
+  return page.locator(`article.platform-card[data-platform="${platform}"]`);
+}
+
+/** Connects a sandbox account from the business dashboard and waits for the way back. */
+export async function connectPlatform(page: Page, platform: 'x' | 'linkedin' | 'meta'): Promise<void> {
+  const names = { x: 'Connect X', linkedin: 'Connect LinkedIn', meta: 'Connect Facebook & Instagram' };
+  await platformCard(page, platform).getByRole('link', { name: names[platform] }).click();
+  await page.getByRole('button', { name: 'Authorize app' }).click();
+  if (platform === 'meta') {
+    // The sandbox user manages two Pages: the picker asks which one.
+    await expect(page.getByRole('heading', { name: 'Choose a Facebook Page' })).toBeVisible();
+    await waitForHydration(page);
+    await page.getByLabel(/Northwind Coffee/).check();
+    await page.getByRole('button', { name: 'Connect this Page' }).click();
+  }
+  await expect(page).toHaveURL(new RegExp(`oauth=connected&platform=${platform}$`));
+  await waitForHydration(page);
+}
+
+/**
+ * Runs axe-core on the page as it is and fails on any violation of
+ * serious or critical impact, listing each rule and where it broke.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const results = await new AxeBuilder({ page }).analyze();
+  const grave = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
+  expect(grave, `${what}: accessibility violations`).toEqual([]);
+}
+
+/**
+ * Starts recording, in the page, the wall-clock time at which a toast
+ * matching `text` first appears; read it back with `toastSeenAt`.
+ */
+export async function watchForToast(page: Page, text: string): Promise<void> {
+  await page.evaluate((wanted) => {
+    const w = window as unknown as { __toastAt?: number };
+    w.__toastAt = undefined;
+    const seen = () => {
+      const region = document.querySelector('.toasts');
+      if (w.__toastAt === undefined && region?.textContent?.includes(wanted)) {
+        w.__toastAt = Date.now();
+        observer.disconnect();
+      }
+    };
+    const observer = new MutationObserver(seen);
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, text);
+}
+
+export async function toastSeenAt(page: Page): Promise<number> {
+  const at = await page.evaluate(() => (window as unknown as { __toastAt?: number }).__toastAt);
+  expect(at, 'the toast was seen').toBeDefined();
+  return at as number;
+}

@@ -124,6 +124,22 @@ pub struct SyncStatusView {
     pub last_run_counts: Vec<KindCounts>,
     /// The same over the runs of the last 7 days.
     pub week_counts: Vec<KindCounts>,
+    /// The accounts the last run could not sync, with why: the card offers
+    /// each one's fix.
+    #[serde(default)]
+    pub last_run_failures: Vec<FailedAccount>,
+}
+
+/// An account a run could not sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedAccount {
+    /// `x`, `linkedin`, `facebook` or `instagram`.
+    pub kind: String,
+    pub display_name: String,
+    /// The failure's class (`invalid_grant`, `rate_limited`, `transient`, …).
+    pub error_class: Option<String>,
+    /// When the platform's rate limit lifts, for `rate_limited`.
+    pub rate_limited_until: Option<DateTime<Utc>>,
 }
 
 /// A business's sync schedule: every N minutes or daily at a local time,

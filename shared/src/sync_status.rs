@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::SyncStatus;
-use crate::dto::{RunEvent, SyncStatusView};
+use crate::domain::{AccountKind, Platform};
+use crate::dto::{FailedAccount, RunEvent, SyncStatusView};
 
 /// How a headline is coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +96,52 @@ pub fn ended(run: &crate::dto::RunView) -> (Tone, String) {
                 run.error_summary.as_deref().unwrap_or("No account synced.")
             ),
         ),
+    }
+}
+
+/// What a user can do about an account the last run could not sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remedy {
+    /// The platform refused the sign-in: connect the platform again.
+    Reconnect(Platform),
+    /// The platform's rate limit holds until then; the next sync waits.
+    WaitUntil(DateTime<Utc>),
+    /// Something passing (an outage, a timeout): try again.
+    Retry,
+    /// An operator must act (a retired API version, unreadable tokens).
+    Operator,
+}
+
+/// The fix the card offers for a failed account, from its error class.
+pub fn remedy(f: &FailedAccount) -> Remedy {
+    let platform = AccountKind::parse(&f.kind).map(AccountKind::platform);
+    match (f.error_class.as_deref(), platform) {
+        (Some("rate_limited"), _) => match f.rate_limited_until {
+            Some(until) => Remedy::WaitUntil(until),
+            None => Remedy::Retry,
+        },
+        (Some("transient" | "invalid_response") | None, _) => Remedy::Retry,
+        (Some("version_retired" | "token_unreadable"), _) => Remedy::Operator,
+        (Some(_), Some(p)) => Remedy::Reconnect(p),
+        (Some(_), None) => Remedy::Operator,
+    }
+}
+
+/// The line the card shows for a failed account, in words; `exact` formats
+/// a time (in the business's zone).
+pub fn remedy_text(f: &FailedAccount, exact: impl Fn(DateTime<Utc>) -> String) -> String {
+    let label = AccountKind::parse(&f.kind).map_or(f.kind.as_str(), |k| k.label());
+    let who = format!("{} on {label}", f.display_name);
+    match remedy(f) {
+        Remedy::Reconnect(p) => format!("{who}: {} needs you to sign in again.", p.label()),
+        Remedy::WaitUntil(t) => format!(
+            "{who}: {label} limits how often we may ask; syncing resumes after {}.",
+            exact(t)
+        ),
+        Remedy::Retry => format!("{who}: {label} had a passing problem; try again."),
+        Remedy::Operator => {
+            format!("{who}: this needs the operator (see `pulseboard doctor`).")
+        }
     }
 }
 
@@ -194,7 +241,60 @@ mod tests {
             paused: false,
             last_run_counts: vec![],
             week_counts: vec![],
+            last_run_failures: vec![],
         }
+    }
+
+    fn failed(kind: &str, class: Option<&str>) -> FailedAccount {
+        FailedAccount {
+            kind: kind.into(),
+            display_name: "Northwind".into(),
+            error_class: class.map(Into::into),
+            rate_limited_until: (class == Some("rate_limited")).then(|| at("2026-12-03T11:15:00Z")),
+        }
+    }
+
+    #[test]
+    fn each_failure_class_gets_its_fix() {
+        assert_eq!(
+            remedy(&failed("instagram", Some("invalid_grant"))),
+            Remedy::Reconnect(Platform::Meta),
+            "an Instagram account reconnects through Meta"
+        );
+        assert_eq!(
+            remedy(&failed("linkedin", Some("missing_permission"))),
+            Remedy::Reconnect(Platform::LinkedIn)
+        );
+        assert_eq!(
+            remedy(&failed("x", Some("rate_limited"))),
+            Remedy::WaitUntil(at("2026-12-03T11:15:00Z"))
+        );
+        let mut unknown_until = failed("x", Some("rate_limited"));
+        unknown_until.rate_limited_until = None;
+        assert_eq!(remedy(&unknown_until), Remedy::Retry);
+        assert_eq!(remedy(&failed("x", Some("transient"))), Remedy::Retry);
+        assert_eq!(remedy(&failed("x", None)), Remedy::Retry);
+        assert_eq!(
+            remedy(&failed("facebook", Some("version_retired"))),
+            Remedy::Operator
+        );
+    }
+
+    #[test]
+    fn the_fix_reads_as_a_sentence_naming_the_account() {
+        let exact = |t: DateTime<Utc>| t.format("%H:%M").to_string();
+        assert_eq!(
+            remedy_text(&failed("instagram", Some("invalid_grant")), exact),
+            "Northwind on Instagram: Facebook & Instagram needs you to sign in again."
+        );
+        assert_eq!(
+            remedy_text(&failed("x", Some("rate_limited")), exact),
+            "Northwind on X: X limits how often we may ask; syncing resumes after 11:15."
+        );
+        assert_eq!(
+            remedy_text(&failed("linkedin", Some("transient")), exact),
+            "Northwind on LinkedIn: LinkedIn had a passing problem; try again."
+        );
     }
 
     #[test]

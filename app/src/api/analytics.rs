@@ -1,8 +1,9 @@
 //! The dashboard's analytics: a business's metrics over the last 7, 30 or
-//! 90 days (by day or week) with the period before for comparison, and its
-//! top posts. The same backend reports as `GET /api/v1/analytics/metrics/…`
+//! 90 days or a range of dates (by day or week) with the period of the
+//! same length before for comparison, and its top posts. The same backend reports as `GET /api/v1/analytics/metrics/…`
 //! and `…/posts/…`.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -15,7 +16,11 @@ pub const RANGES: [i64; 3] = [7, 30, 90];
 #[server(prefix = "/api/fn", endpoint = "analytics/overview")]
 pub async fn load_analytics(
     business_id: Uuid,
+    /// The last 7, 30 or 90 days (30 by default)…
     days: Option<i64>,
+    /// …or these dates, both included (at most two years).
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
     granularity: Option<String>,
 ) -> Result<AnalyticsOverview, AppError> {
     use crate::api::request;
@@ -28,13 +33,19 @@ pub async fn load_analytics(
         let user = request::require_user().await?;
         let state = request::state()?;
         let business = businesses::get(&state.db, user.id, business_id).await?;
-        let days = days.unwrap_or(30);
-        if !RANGES.contains(&days) {
-            return Err(AppError::Invalid {
-                field: "days".into(),
-                message: "Choose 7, 30 or 90 days.".into(),
-            });
-        }
+        let today = local_today(&business.timezone, chrono::Utc::now());
+        let range = if from.is_some() || to.is_some() {
+            Range::new(from, to, today)?
+        } else {
+            let days = days.unwrap_or(30);
+            if !RANGES.contains(&days) {
+                return Err(AppError::Invalid {
+                    field: "days".into(),
+                    message: "Choose 7, 30 or 90 days.".into(),
+                });
+            }
+            Range::new(Some(today - Duration::days(days - 1)), Some(today), today)?
+        };
         let granularity = match granularity.as_deref().filter(|g| !g.is_empty()) {
             None => Granularity::Day,
             Some(g) => Granularity::parse(g).ok_or_else(|| AppError::Invalid {
@@ -42,11 +53,9 @@ pub async fn load_analytics(
                 message: "Choose day or week.".into(),
             })?,
         };
-        let today = local_today(&business.timezone, chrono::Utc::now());
-        let to = today;
-        let from = to - Duration::days(days - 1);
+        let Range { from, to } = range;
         let before_to = from - Duration::days(1);
-        let before_from = before_to - Duration::days(days - 1);
+        let before_from = before_to - (to - from);
         let query = |from, to| metrics::Query {
             range: Range { from, to },
             platform: None,

@@ -3,6 +3,7 @@
 //! platform, the top posts, and a CSV export of the numbers shown. Charts
 //! are hand-drawn SVG scaled by `shared::insights`.
 
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -18,17 +19,46 @@ use shared::insights::{
 const W: f64 = 600.0;
 const H: f64 = 160.0;
 
+/// The days the section shows: the last N days, or dates the user picked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Period {
+    Last(i64),
+    Dates(NaiveDate, NaiveDate),
+}
+
 #[component]
 pub fn AnalyticsSection(business_id: Uuid, runs_ended: RwSignal<u32>) -> impl IntoView {
-    let days = RwSignal::new(30i64);
+    let period = RwSignal::new(Period::Last(30));
+    let custom = RwSignal::new(false);
     let weekly = RwSignal::new(false);
     let data = Resource::new(
-        move || (days.get(), weekly.get(), runs_ended.get()),
-        move |(d, w, _)| {
-            let granularity = if w { "week" } else { "day" };
-            load_analytics(business_id, Some(d), Some(granularity.to_owned()))
+        move || (period.get(), weekly.get(), runs_ended.get()),
+        move |(p, w, _)| {
+            let granularity = Some(if w { "week" } else { "day" }.to_owned());
+            match p {
+                Period::Last(d) => load_analytics(business_id, Some(d), None, None, granularity),
+                Period::Dates(from, to) => {
+                    load_analytics(business_id, None, Some(from), Some(to), granularity)
+                }
+            }
         },
     );
+    // The date inputs start at the range shown; a change applies once both
+    // ends are valid dates.
+    let from_input = RwSignal::new(String::new());
+    let to_input = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(o)) = data.get() {
+            from_input.set(o.current.from.to_string());
+            to_input.set(o.current.to.to_string());
+        }
+    });
+    let apply_dates = move || {
+        let parse = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+        if let (Some(from), Some(to)) = (parse(from_input.get()), parse(to_input.get())) {
+            period.set(Period::Dates(from, to));
+        }
+    };
     view! {
         <section class="card analytics" aria-labelledby="analytics-heading">
             <h2 id="analytics-heading">"Analytics"</h2>
@@ -37,8 +67,12 @@ pub fn AnalyticsSection(business_id: Uuid, runs_ended: RwSignal<u32>) -> impl In
                 <select
                     id="analytics-range"
                     on:change=move |ev| {
-                        if let Ok(d) = event_target_value(&ev).parse() {
-                            days.set(d);
+                        let value = event_target_value(&ev);
+                        if value == "dates" {
+                            custom.set(true);
+                        } else if let Ok(d) = value.parse() {
+                            custom.set(false);
+                            period.set(Period::Last(d));
                         }
                     }
                 >
@@ -52,7 +86,30 @@ pub fn AnalyticsSection(business_id: Uuid, runs_ended: RwSignal<u32>) -> impl In
                             }
                         })
                         .collect_view()}
+                    <option value="dates">"dates…"</option>
                 </select>
+                <Show when=move || custom.get()>
+                    <label for="analytics-from">"From"</label>
+                    <input
+                        id="analytics-from"
+                        type="date"
+                        prop:value=move || from_input.get()
+                        on:change=move |ev| {
+                            from_input.set(event_target_value(&ev));
+                            apply_dates();
+                        }
+                    />
+                    <label for="analytics-to">"To"</label>
+                    <input
+                        id="analytics-to"
+                        type="date"
+                        prop:value=move || to_input.get()
+                        on:change=move |ev| {
+                            to_input.set(event_target_value(&ev));
+                            apply_dates();
+                        }
+                    />
+                </Show>
                 <label for="analytics-granularity">"By"</label>
                 <select
                     id="analytics-granularity"

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use super::{ToastKind, Toasts};
 use crate::api::sync::{SyncNow, sync_status};
 use crate::error::AppError;
-use shared::dto::{KindCounts, SyncStatusView};
+use shared::dto::{FailedAccount, KindCounts, SyncStatusView};
 use shared::format;
-use shared::sync_status::{headline, relative};
+use shared::sync_status::{Remedy, headline, relative, remedy, remedy_text};
 
 #[component]
 pub fn SyncStatusCard(
@@ -56,6 +56,52 @@ fn counts_row(label: &'static str, counts: Vec<KindCounts>) -> impl IntoView {
                 }}
             </td>
         </tr>
+    }
+}
+
+/// One failed account of the last run: why, and its fix (a Reconnect
+/// link, the time syncing resumes, or Retry).
+fn fix_item(
+    f: FailedAccount,
+    business_id: Uuid,
+    can_manage: bool,
+    sync: ServerAction<SyncNow>,
+) -> impl IntoView {
+    let text = remedy_text(&f, format::datetime);
+    let action = match (remedy(&f), can_manage) {
+        (Remedy::Reconnect(p), true) => {
+            let href = format!(
+                "/api/v1/oauth/{}/authorize?business_id={business_id}",
+                p.slug()
+            );
+            view! {
+                <a class="button" href=href rel="external">
+                    {format!("Reconnect {}", p.label())}
+                </a>
+            }
+            .into_any()
+        }
+        (Remedy::Retry, true) => view! {
+            <button
+                type="button"
+                class="button"
+                disabled=move || sync.pending().get()
+                on:click=move |_| {
+                    sync.dispatch(SyncNow { business_id });
+                }
+            >
+                "Retry"
+            </button>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
+    view! {
+        <li>
+            <span>{text}</span>
+            " "
+            {action}
+        </li>
     }
 }
 
@@ -155,6 +201,19 @@ fn Card(
                 {move || counts_row("Last 7 days", status.with(|s| s.week_counts.clone()))}
             </tbody>
         </table>
+        <Show when=move || {
+            status.with(|s| s.in_flight.is_none() && !s.last_run_failures.is_empty())
+        }>
+            <ul class="fixes" aria-label="What to do">
+                {move || {
+                    status
+                        .with(|s| s.last_run_failures.clone())
+                        .into_iter()
+                        .map(|f| fix_item(f, business_id, can_manage, sync))
+                        .collect_view()
+                }}
+            </ul>
+        </Show>
         {can_manage
             .then(|| {
                 view! {

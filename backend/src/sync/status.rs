@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::entities::{businesses, connections, sync_run_items, sync_runs};
 use crate::error::Error;
 use shared::domain::SyncStatus;
-use shared::dto::{KindCounts, RunView, SyncStatusView};
+use shared::dto::{FailedAccount, KindCounts, RunView, SyncStatusView};
 
 pub async fn of(
     db: &impl ConnectionTrait,
@@ -50,11 +50,14 @@ pub async fn of(
             .map(|c| c.display_name),
         None => None,
     };
-    let week: Vec<(Uuid, String, String)> = sync_run_items::Entity::find()
+    let week: Vec<Item> = sync_run_items::Entity::find()
         .select_only()
         .column(sync_run_items::Column::RunId)
         .column(sync_run_items::Column::AccountKind)
         .column(sync_run_items::Column::Status)
+        .column(sync_run_items::Column::DisplayName)
+        .column(sync_run_items::Column::ErrorClass)
+        .column(sync_run_items::Column::RateLimitedUntil)
         .join(JoinType::InnerJoin, sync_run_items::Relation::Run.def())
         .filter(sync_runs::Column::BusinessId.eq(business_id))
         .filter(sync_runs::Column::CreatedAt.gte(now - Duration::days(7)))
@@ -66,6 +69,18 @@ pub async fn of(
         business_id,
         last_run_counts: counts(week.iter().filter(|(run, ..)| Some(*run) == last_id)),
         week_counts: counts(week.iter()),
+        last_run_failures: week
+            .iter()
+            .filter(|(run, _, status, ..)| {
+                Some(*run) == last_id && SyncStatus::parse(status) == Some(SyncStatus::Failed)
+            })
+            .map(|(_, kind, _, name, class, until)| FailedAccount {
+                kind: kind.clone(),
+                display_name: name.clone(),
+                error_class: class.clone(),
+                rate_limited_until: *until,
+            })
+            .collect(),
         last_run: last_run.map(|r| view(r, None)),
         last_success_at,
         in_flight: in_flight.map(|r| view(r, current_account)),
@@ -89,10 +104,21 @@ pub(super) fn view(r: sync_runs::Model, current_account: Option<String>) -> RunV
     }
 }
 
+/// A run item of the last 7 days: run, account kind, status, account name,
+/// error class, rate limited until.
+type Item = (
+    Uuid,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
 /// Items counted by kind: succeeded or partial as synced, failed as failed.
-fn counts<'a>(items: impl Iterator<Item = &'a (Uuid, String, String)>) -> Vec<KindCounts> {
+fn counts<'a>(items: impl Iterator<Item = &'a Item>) -> Vec<KindCounts> {
     let mut by_kind: BTreeMap<&str, KindCounts> = BTreeMap::new();
-    for (_, kind, status) in items {
+    for (_, kind, status, ..) in items {
         let entry = by_kind.entry(kind).or_insert_with(|| KindCounts {
             kind: kind.clone(),
             succeeded: 0,

@@ -15,6 +15,7 @@ mod leaks;
 mod live;
 mod oauth;
 mod proxies;
+mod queries;
 mod reports;
 mod roles;
 mod sandbox_guard;

@@ -221,6 +221,38 @@ async fn metrics_and_posts_answer_with_what_the_sandbox_served(b: Backend) {
         422
     );
 
+    // Picked dates: that range, compared with as many days before it.
+    let dates = [
+        ("business_id", business.to_string()),
+        ("from", from.to_string()),
+        ("to", (from + Duration::days(9)).to_string()),
+    ];
+    let dates: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.call_as(&owner, "analytics/overview", &dates).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["current"]["from"], from.to_string());
+    assert_eq!(
+        r.body["current"]["to"],
+        (from + Duration::days(9)).to_string()
+    );
+    assert_eq!(
+        r.body["previous"]["from"],
+        (from - Duration::days(10)).to_string()
+    );
+    assert_eq!(
+        r.body["previous"]["to"],
+        (from - Duration::days(1)).to_string()
+    );
+    let reversed = [
+        ("business_id", business.to_string()),
+        ("from", from.to_string()),
+        ("to", (from - Duration::days(1)).to_string()),
+    ];
+    let reversed: Vec<(&str, &str)> = reversed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.call_as(&owner, "analytics/overview", &reversed).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.to_string().contains("from"), "{:?}", r.body);
+
     // Bad input: a clear 422 naming the field, for each way to get it wrong.
     for (query, field) in [
         (format!("from={to}&to={from}"), "from"),

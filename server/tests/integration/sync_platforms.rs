@@ -13,6 +13,7 @@ use chrono_tz::America::Los_Angeles;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use server::sandbox::{linkedin_analytics as li, meta_analytics as meta};
 use shared::domain::{Metric, Platform, SyncStatus};
+use shared::sync_status::{Remedy, remedy};
 use uuid::Uuid;
 
 use crate::harness::*;
@@ -374,6 +375,11 @@ async fn platform_faults_end_in_the_right_item_status_and_message(b: Backend) {
             .unwrap()
             .contains("limits requests until")
     );
+    // The status card offers the wait, not a retry, for that account.
+    assert_eq!(
+        fixes(app, business).await,
+        [("linkedin".to_owned(), Remedy::WaitUntil(midnight))]
+    );
     set_fault(app, "linkedin", None).await;
     let run = sync_once(&s, business).await;
     let li_item = &items(app, run.id).await["linkedin"];
@@ -412,6 +418,29 @@ async fn platform_faults_end_in_the_right_item_status_and_message(b: Backend) {
             .unwrap()
             .starts_with("Reconnect X")
     );
+    // Accounts still rate-limited wait; X needs its user.
+    let offered = fixes(app, business).await;
+    assert!(
+        offered.contains(&("x".to_owned(), Remedy::Reconnect(Platform::X))),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&("linkedin".to_owned(), Remedy::WaitUntil(midnight))),
+        "{offered:?}"
+    );
+}
+
+/// The failed accounts of the business's last run, with the fix the
+/// status card offers for each.
+async fn fixes(app: &TestApp, business: Uuid) -> Vec<(String, Remedy)> {
+    let status = backend::sync::status::of(&app.db, business, Utc::now())
+        .await
+        .unwrap();
+    status
+        .last_run_failures
+        .iter()
+        .map(|f| (f.kind.clone(), remedy(f)))
+        .collect()
 }
 
 /// A platform that does not answer within the client's timeout: the item
