@@ -40,23 +40,62 @@ async function screenshots(page: Page, name: string) {
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       // Nothing may stick out sideways on a phone.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, `${name} at ${label} width scrolls sideways`).toBeLessThanOrEqual(0);
+      const overflow = await page.evaluate(() => {
+        const by = document.documentElement.scrollWidth - window.innerWidth;
+        // What sticks out, for the message: the outermost such elements.
+        const out = (e: Element) => e.getBoundingClientRect().right > window.innerWidth + 1;
+        const culprits = Array.from(document.querySelectorAll('body *'))
+          .filter((e) => out(e) && !(e.parentElement && out(e.parentElement)))
+          .map((e) => `${e.tagName.toLowerCase()}.${Array.from(e.classList).join('.')}`);
+        return { by, culprits };
+      });
+      expect(overflow.by, `${name} at ${label} width scrolls sideways: ${overflow.culprits.join(', ')}`).toBeLessThanOrEqual(0);
       await page.screenshot({ path: test.info().outputPath(`${name}-${label}-${colorScheme}.png`), fullPage: true });
+      if (label === 'desktop' && colorScheme === 'light') {
+        // The README's picture (docs/screenshot.png): what the first screen shows.
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: test.info().outputPath(`${name}-readme.png`) });
+      }
     }
   }
   await page.setViewportSize(sizes.desktop);
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
+/** The sandbox has one account per platform: leave none connected, whatever happened. */
+async function disconnectAll(page: Page, dashboard: string | undefined) {
+  if (!dashboard) return;
+  if (page.url() !== dashboard) await page.goto(dashboard);
+  await waitForHydration(page);
+  for (const platform of ['linkedin', 'x', 'meta'] as const) {
+    const card = platformCard(page, platform);
+    if (await card.getByRole('button', { name: 'Disconnect' }).isVisible()) {
+      await disconnect(card);
+      await expect(card.getByText('Not connected.')).toBeVisible();
+    }
+  }
+}
+
 test('the whole journey: four sandbox accounts, Sync now, progress, toast, history and charts', async ({ page }) => {
   test.setTimeout(120_000);
+  try {
+    await journey(page);
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await disconnectAll(page, journeyDashboard);
+  }
+});
+
+let journeyDashboard: string | undefined;
+
+async function journey(page: Page) {
   const signup = new SignupPage(page);
   await signup.goto();
   const businesses = await signup.signUp(uniqueEmail());
   await expectAccessible(page, 'the businesses page');
   await businesses.createBusiness(uniqueBusinessName());
   const dashboard = page.url();
+  journeyDashboard = dashboard;
   const businessId = dashboard.split('/').pop();
   await expect(page.locator('section.analytics')).toContainText('Connect an account below');
   await expectAccessible(page, 'an empty dashboard');
@@ -110,7 +149,9 @@ test('the whole journey: four sandbox accounts, Sync now, progress, toast, histo
   await expect(legend.filter({ hasText: '(x)' })).toHaveText(
     `@pulseboard_demo (x): ${sandboxXFollowers(new Date()).toLocaleString('en-US')}`,
   );
-  await expect(analytics.locator('figure.bars li')).toHaveCount(4);
+  // X has no daily account engagement: the bars say so instead of a zero.
+  await expect(analytics.locator('figure.bars li .label')).toHaveText(['facebook', 'instagram', 'linkedin']);
+  await expect(analytics.locator('figure.bars')).toContainText('X reports engagement per post only');
   await expect(analytics.locator('table.top-posts tbody tr').first()).toBeVisible();
 
   // The history row, opened from the keyboard, shows each account.
@@ -131,12 +172,20 @@ test('the whole journey: four sandbox accounts, Sync now, progress, toast, histo
   await page.emulateMedia({ colorScheme: 'light' });
   await screenshots(page, 'dashboard');
 
-  // The sandbox has one account per platform: leave them connected nowhere.
-  for (const platform of ['linkedin', 'x', 'meta'] as const) {
-    await disconnect(platformCard(page, platform));
-    await expect(platformCard(page, platform).getByText('Not connected.')).toBeVisible();
-  }
-});
+  // Picked dates replace the last N days, and the export follows them.
+  await analytics.getByLabel('Range', { exact: true }).selectOption('dates');
+  const from = new Date(Date.now() - 13 * 86_400_000).toISOString().slice(0, 10);
+  const to = new Date(Date.now() - 4 * 86_400_000).toISOString().slice(0, 10);
+  await analytics.getByLabel('From', { exact: true }).fill(from);
+  await analytics.getByLabel('To', { exact: true }).fill(to);
+  await expect(analytics.getByRole('link', { name: 'Export these metrics (CSV)' })).toHaveAttribute(
+    'href',
+    new RegExp(`from=${from}&to=${to}&`),
+  );
+  // Follower history before today exists only where the platform keeps it.
+  await expect(analytics.locator('.kpis .kpi')).toHaveCount(4);
+  await expect(legend.first()).toBeVisible();
+}
 
 test('the sign-in pages and the Page picker have no serious accessibility violations', async ({ page }) => {
   for (const path of ['/', '/login', '/signup']) {

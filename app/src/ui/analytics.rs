@@ -239,10 +239,22 @@ fn engagement_bars(o: &AnalyticsOverview) -> AnyView {
             }
         })
         .collect_view();
+    // X reports engagement per post only (no daily account series).
+    let has_x = o.current.series.iter().any(|s| s.kind == "x");
+    let x_note = (has_x
+        && !o
+            .current
+            .series
+            .iter()
+            .any(|s| s.kind == "x" && s.metric == Metric::Engagements.as_str()))
+    .then(
+        || view! { <p class="note">"X reports engagement per post only: see its posts below."</p> },
+    );
     view! {
         <figure class="bars">
             <figcaption>"Engagements per platform"</figcaption>
             <ul>{rows}</ul>
+            {x_note}
         </figure>
     }
     .into_any()
@@ -275,19 +287,22 @@ fn top_posts(o: &AnalyticsOverview) -> AnyView {
         })
         .collect_view();
     view! {
-        <table class="top-posts">
-            <caption>"Top posts"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Published"</th>
-                    <th scope="col">"Platform"</th>
-                    <th scope="col">"Post"</th>
-                    <th scope="col">"Views"</th>
-                    <th scope="col">"Engagements"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        // Focusable: a keyboard user can scroll it on a narrow screen.
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Top posts">
+            <table class="top-posts">
+                <caption>"Top posts"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Published"</th>
+                        <th scope="col">"Platform"</th>
+                        <th scope="col">"Post"</th>
+                        <th scope="col">"Views"</th>
+                        <th scope="col">"Engagements"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -133,21 +133,23 @@ pub fn SyncHistory(
                         .collect_view()
                         .into_any();
                     view! {
-                        <table class="runs">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Started"</th>
-                                    <th scope="col">"Trigger"</th>
-                                    <th scope="col">"Took"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Accounts"</th>
-                                </tr>
-                            </thead>
-                            {rows}
-                            <For each=move || older.get() key=|r| r.run.id let:r>
-                                <RunRows run=r />
-                            </For>
-                        </table>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Sync runs">
+                            <table class="runs">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Started"</th>
+                                        <th scope="col">"Trigger"</th>
+                                        <th scope="col">"Took"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Accounts"</th>
+                                    </tr>
+                                </thead>
+                                {rows}
+                                <For each=move || older.get() key=|r| r.run.id let:r>
+                                    <RunRows run=r />
+                                </For>
+                            </table>
+                        </div>
                         {
                             let next_for_click = next.clone();
                             view! {

@@ -65,6 +65,14 @@ pub async fn of(
         .all(db)
         .await?;
     let last_id = last_run.as_ref().map(|r| r.id);
+    // The scheduler places a business's first slot at its next tick (within
+    // a minute of the first connection): say where it will land meanwhile.
+    let next_sync_at = match business.next_sync_at {
+        None if !business.sync_paused && has_accounts(db, business_id).await? => {
+            Some(super::schedule::Schedule::of(&business).next_after(now))
+        }
+        next => next,
+    };
     Ok(SyncStatusView {
         business_id,
         last_run_counts: counts(week.iter().filter(|(run, ..)| Some(*run) == last_id)),
@@ -84,9 +92,17 @@ pub async fn of(
         last_run: last_run.map(|r| view(r, None)),
         last_success_at,
         in_flight: in_flight.map(|r| view(r, current_account)),
-        next_sync_at: business.next_sync_at,
+        next_sync_at,
         paused: business.sync_paused,
     })
+}
+
+async fn has_accounts(db: &impl ConnectionTrait, business_id: Uuid) -> Result<bool, Error> {
+    Ok(connections::Entity::find()
+        .filter(connections::Column::BusinessId.eq(business_id))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 pub(super) fn view(r: sync_runs::Model, current_account: Option<String>) -> RunView {

@@ -21,6 +21,23 @@ async fn sync_now_makes_one_run_and_the_worker_finishes_it(b: Backend) {
     connect_x(&app, &owner, &business).await;
     let url = app.url(&format!("/api/v1/analytics/sync/{business}"));
 
+    // Connected, not yet ticked: the card already says when the first
+    // scheduled sync comes (the default cadence is every 6 hours).
+    let status: serde_json::Value = owner
+        .get(app.url(&format!("/api/v1/analytics/sync-status/{business}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let next: chrono::DateTime<chrono::Utc> =
+        status["next_sync_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        next > chrono::Utc::now() + chrono::Duration::hours(5),
+        "{status}"
+    );
+
     // Strangers and signed-out callers cannot start a sync, or learn the business exists.
     let stranger = new_client();
     app.signup_as(&stranger, "stranger@example.com").await;
