@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::SyncStatus;
-use crate::domain::{AccountKind, Platform};
+use crate::domain::{AccountKind, ConnectionStatus, Platform};
 use crate::dto::{FailedAccount, RunEvent, SyncStatusView};
 
 /// How a headline is coloured.
@@ -115,11 +115,14 @@ pub enum Remedy {
 /// The fix the card offers for a failed account, from its error class.
 pub fn remedy(f: &FailedAccount) -> Remedy {
     let platform = AccountKind::parse(&f.kind).map(AccountKind::platform);
-    match (f.error_class.as_deref(), platform) {
-        (Some("rate_limited"), _) => match f.rate_limited_until {
-            Some(until) => Remedy::WaitUntil(until),
-            None => Remedy::Retry,
-        },
+    let class = f.error_class.as_deref();
+    // The classes are the failure's `ProviderError::class()`.
+    if class == Some(ConnectionStatus::RateLimited.as_str()) {
+        return f
+            .rate_limited_until
+            .map_or(Remedy::Retry, Remedy::WaitUntil);
+    }
+    match (class, platform) {
         (Some("transient" | "invalid_response") | None, _) => Remedy::Retry,
         (Some("version_retired" | "token_unreadable"), _) => Remedy::Operator,
         (Some(_), Some(p)) => Remedy::Reconnect(p),

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::api::analytics::{RANGES, load_analytics};
-use shared::domain::Metric;
+use shared::domain::{AccountKind, Metric};
 use shared::dto::{AnalyticsOverview, SeriesView};
 use shared::format;
 use shared::insights::{
@@ -240,13 +240,14 @@ fn engagement_bars(o: &AnalyticsOverview) -> AnyView {
         })
         .collect_view();
     // X reports engagement per post only (no daily account series).
-    let has_x = o.current.series.iter().any(|s| s.kind == "x");
+    let x = AccountKind::X.as_str();
+    let has_x = o.current.series.iter().any(|s| s.kind == x);
     let x_note = (has_x
         && !o
             .current
             .series
             .iter()
-            .any(|s| s.kind == "x" && s.metric == Metric::Engagements.as_str()))
+            .any(|s| s.kind == x && s.metric == Metric::Engagements.as_str()))
     .then(
         || view! { <p class="note">"X reports engagement per post only: see its posts below."</p> },
     );
