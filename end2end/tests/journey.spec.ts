@@ -121,7 +121,8 @@ async function journey(page: Page) {
     const syncNow = card.getByRole('button', { name: 'Sync now' });
     await syncNow.focus();
     await page.keyboard.press('Enter');
-    await expect(card.locator('.headline')).toHaveText(/^Syncing… [0-3] of 4 accounts — .+/);
+    // Queued until a worker picks the job up (it polls), then in progress.
+    await expect(card.locator('.headline')).toHaveText(/^Syncing… [0-3] of 4 accounts — .+/, { timeout: 20_000 });
     await expect(card.getByRole('button', { name: 'Syncing…' })).toBeDisabled();
     await expect(card.getByRole('progressbar', { name: 'Accounts synced' })).toHaveAttribute('max', '4');
     await expect(page.getByRole('status').getByText('Sync finished.')).toBeVisible({ timeout: 60_000 });

@@ -126,6 +126,14 @@ pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> 
     }
 }
 
+/// Text a user typed, set inside a sentence: wrapped in Unicode's
+/// first-strong isolate (U+2068 … U+2069), the plain-text `<bdi>`, so
+/// right-to-left or bidi control characters in it cannot reorder the
+/// words around it.
+pub fn isolate(s: &str) -> String {
+    format!("\u{2068}{s}\u{2069}")
+}
+
 /// Escapes text for HTML element content and quoted attribute values: the
 /// one escaper for every page built outside Leptos' views.
 pub fn escape_html(s: &str) -> String {
@@ -146,6 +154,13 @@ pub fn escape_html(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_text_is_isolated_from_the_sentence_around_it() {
+        let name = "Acme\u{202E}gnp.exe";
+        let sentence = format!("Renamed to {}.", isolate(name));
+        assert_eq!(sentence, "Renamed to \u{2068}Acme\u{202E}gnp.exe\u{2069}.");
+    }
 
     #[test]
     fn escape_html_neutralises_markup_and_quotes() {

@@ -7,4 +7,5 @@ pub mod dto;
 pub mod format;
 pub mod insights;
 pub mod kinds;
+pub mod return_to;
 pub mod sync_status;

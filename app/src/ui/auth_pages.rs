@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::return_to;
 
 use super::forms::{Field, FormError, field_error, form_error};
 use super::{Session, ToastKind, Toasts};
@@ -26,11 +27,15 @@ fn on_signed_in<T: Clone + Send + Sync + 'static>(
     let session = Session::expect();
     let toasts = Toasts::expect();
     let navigate = use_navigate();
+    let query = use_query_map();
     Effect::new(move |_| {
         if let Some(Ok(_)) = value() {
             session.changed();
             toasts.push(ToastKind::Success, message);
-            navigate("/businesses", Default::default());
+            // The page the visitor asked for, when it is one of ours.
+            let asked = query.read().get("return_to").unwrap_or_default();
+            let to = return_to::safe(&asked).unwrap_or(return_to::DEFAULT);
+            navigate(to, Default::default());
         }
     });
 }

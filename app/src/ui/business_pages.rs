@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 use uuid::Uuid;
 
 use super::forms::{Field, FormError, field_error, form_error};
@@ -16,6 +16,7 @@ use crate::error::AppError;
 use shared::domain::BusinessName;
 use shared::dto::BusinessView;
 use shared::format;
+use shared::format::isolate;
 
 /// Offered in the time-zone field; any IANA name is accepted.
 const COMMON_ZONES: &[&str] = &[
@@ -39,11 +40,20 @@ fn check_name(v: &str) -> Option<String> {
 
 #[component]
 fn SignInPrompt() -> impl IntoView {
+    // Logging in comes back here.
+    let location = use_location();
+    let login = move || {
+        shared::return_to::login_link(&format!(
+            "{}{}",
+            location.pathname.get(),
+            location.search.get()
+        ))
+    };
     view! {
         <section class="card narrow">
             <h1>"Please log in"</h1>
             <p>"You need to be signed in to see this page."</p>
-            <A href="/login" attr:class="button primary">
+            <A href=login attr:class="button primary">
                 "Log in"
             </A>
         </section>
@@ -73,7 +83,7 @@ pub fn BusinessListPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(b)) = value.get() {
-            toasts.push(ToastKind::Success, format!("Created {}.", b.name));
+            toasts.push(ToastKind::Success, format!("Created {}.", isolate(&b.name)));
             navigate(&format!("/businesses/{}", b.id), Default::default());
         }
     });
@@ -146,7 +156,7 @@ fn BusinessList(list: Vec<BusinessView>) -> impl IntoView {
                 .map(|b| {
                     view! {
                         <li class="card business-card">
-                            <A href=format!("/businesses/{}", b.id)>{b.name}</A>
+                            <A href=format!("/businesses/{}", b.id)><bdi>{b.name}</bdi></A>
                             <span class="meta">{b.timezone}</span>
                         </li>
                     }
@@ -210,13 +220,16 @@ fn BusinessOverview(
     let runs_ended = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Some(Ok(b)) = rename_value.get() {
-            toasts.push(ToastKind::Success, format!("Renamed to {}.", b.name));
+            toasts.push(
+                ToastKind::Success,
+                format!("Renamed to {}.", isolate(&b.name)),
+            );
         }
     });
     view! {
         <Title text=business.name.clone() />
         <header class="page-header">
-            <h1>{business.name.clone()}</h1>
+            <h1><bdi>{business.name.clone()}</bdi></h1>
             <p class="meta">
                 {business.timezone.clone()} " · syncs "
                 {format::schedule(
@@ -288,7 +301,7 @@ fn DangerZone(business: BusinessView) -> impl IntoView {
             <h2 id="danger-heading">"Delete this business"</h2>
             <p>
                 "This removes the business and everything synced for it. It cannot be undone. Type "
-                <strong>{business.name.clone()}</strong> " to confirm."
+                <strong><bdi>{business.name.clone()}</bdi></strong> " to confirm."
             </p>
             <ActionForm action=delete attr:novalidate=true>
                 <input type="hidden" name="id" value=business.id.to_string() />

@@ -39,7 +39,11 @@ pub fn MetaPagePicker() -> impl IntoView {
     view! {
         <Title text="Choose a Facebook Page" />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                // Read here, where the route parameters are tracked, not
+                // inside the async block (outside any reactive context).
+                let pending_id = pending().map(|p| p.to_string());
+                Suspend::new(async move {
                 match choices.await {
                     Err(AppError::NotFound) => view! {
                         <NotFound />
@@ -52,7 +56,7 @@ pub fn MetaPagePicker() -> impl IntoView {
                             <h1>"Choose a Facebook Page"</h1>
                             <p>"You manage several Pages. Pulseboard connects one per business, with its Instagram account when it has one."</p>
                             <ActionForm action=choose>
-                                <input type="hidden" name="pending_id" value=pending().map(|p| p.to_string()) />
+                                <input type="hidden" name="pending_id" value=pending_id />
                                 <fieldset class="choices">
                                     <legend>"Pages"</legend>
                                     {pages
@@ -83,7 +87,8 @@ pub fn MetaPagePicker() -> impl IntoView {
                     }
                     .into_any(),
                 }
-            })}
+                })
+            }}
         </Suspense>
     }
 }

@@ -42,7 +42,7 @@ pub fn ScheduleSettings(
     let next = business
         .next_sync_at
         .map(|t| format!("Next sync: {}.", format::datetime(t)))
-        .unwrap_or_else(|| "The next sync is set once an account is connected.".to_owned());
+        .unwrap_or_else(|| "No sync planned yet: the first is planned within a minute of an account being connected.".to_owned());
     view! {
         <ActionForm action=action attr:novalidate=true attr:class="schedule-form">
             <h3 id="schedule-heading">"Sync schedule"</h3>

@@ -112,7 +112,7 @@ pub async fn docs_page() -> Response {
     }
     let page = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>API · Pulseboard</title><link rel="stylesheet" href="/pkg/pulseboard.css"></head><body><main class="container">
+<title>API · Pulseboard</title><link rel="stylesheet" href="/pkg/pulseboard.css"><link rel="icon" href="/favicon.ico" sizes="32x32"><link rel="icon" href="/icon.svg" type="image/svg+xml"></head><body><main class="container">
 <h1>{}</h1><p>{}</p><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>{body}</main></body></html>"#,
         esc(&spec.info.title),
         esc(spec.info.description.as_deref().unwrap_or(""))

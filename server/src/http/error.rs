@@ -96,7 +96,7 @@ impl IntoResponse for ErrorPage {
     fn into_response(self) -> Response {
         let body = format!(
             r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Connection not completed · Pulseboard</title>
-<link rel="stylesheet" href="/pkg/pulseboard.css"></head><body><main class="container"><section class="card narrow">
+<link rel="stylesheet" href="/pkg/pulseboard.css"><link rel="icon" href="/favicon.ico" sizes="32x32"><link rel="icon" href="/icon.svg" type="image/svg+xml"></head><body><main class="container"><section class="card narrow">
 <h1>Connection not completed</h1><p>{}</p><p><a class="button" href="/businesses">Back to your businesses</a></p>
 </section></main></body></html>"#,
             escape_html(&self.message)
