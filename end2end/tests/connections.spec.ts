@@ -63,11 +63,19 @@ test('connect X through the sandbox: deny once, connect, see the status, disconn
   await expect(page.getByRole('status').getByText(/^Connected X\./)).toBeVisible();
   await expect(xCard(page).getByText('@pulseboard_demo')).toBeVisible();
   await expect(xCard(page).locator('.status')).toHaveText('Connected');
-  await expect(page.locator('ul.audit').getByText(/connected — x .*\(@pulseboard_demo\)/)).toBeVisible();
+  // The feed speaks in sentences: who, what, which account — no ids.
+  const feed = page.locator('ul.audit');
+  await expect(feed.locator('li[data-kind="connected"]').first()).toContainText(
+    /@example\.com\u2069? connected X as \u2068@pulseboard_demo\u2069\./,
+  );
+  await expect(feed.locator('li[data-kind="connect_failed"]').first()).toContainText(
+    "Connecting X was declined on X's page.",
+  );
+  await expect(feed).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
 
   // Disconnect asks for confirmation, then revokes and removes it.
   await disconnect(xCard(page));
-  await expect(page.getByRole('status').getByText('Disconnected.')).toBeVisible();
+  await expect(page.getByRole('status').getByText('Disconnected \u2068@pulseboard_demo\u2069.', { exact: true })).toBeVisible();
   await expect(xCard(page).getByText('Not connected.')).toBeVisible();
   expect(DASHBOARD_URL.test(dashboard)).toBe(true);
   await expect(page).toHaveURL(/\/businesses\/[0-9a-f-]{36}/);
@@ -103,7 +111,7 @@ test('connect LinkedIn through the sandbox: deny, connect, status, the revocatio
   await expect(linkedInCard(page).getByText(/no way to revoke access from here/)).toBeVisible();
 
   await disconnect(linkedInCard(page));
-  await expect(page.getByRole('status').getByText('Disconnected.')).toBeVisible();
+  await expect(page.getByRole('status').getByText(/^Disconnected .+\.$/)).toBeVisible();
   await expect(linkedInCard(page).getByText('Not connected.')).toBeVisible();
 });
 

@@ -53,3 +53,24 @@ test('the site has a favicon and an app icon', async ({ page }) => {
   await gotoAndHydrate(page, '/');
   await expect(page.locator('link[rel="icon"][href="/favicon.ico"]')).toHaveCount(1);
 });
+
+test('a rename toasts once and keeps the page where it was', async ({ page }) => {
+  const signup = new SignupPage(page);
+  await signup.goto();
+  const businesses: BusinessesPage = await signup.signUp(uniqueEmail());
+  await businesses.createBusiness(uniqueBusinessName());
+  const settings = page.locator('section.card').filter({ has: page.getByRole('heading', { name: 'Settings' }) });
+  const field = settings.getByLabel('Business name', { exact: true });
+  await field.scrollIntoViewIfNeeded();
+  const before = await page.evaluate(() => window.scrollY);
+  expect(before).toBeGreaterThan(0);
+  const renamed = uniqueBusinessName();
+  await field.fill(renamed);
+  await settings.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: renamed })).toBeVisible();
+  // The business reloads after the rename: a second toast would come with it.
+  await page.waitForTimeout(500);
+  await expect(page.getByRole('status').getByText(/^Renamed to /)).toHaveCount(1);
+  const after = await page.evaluate(() => window.scrollY);
+  expect(Math.abs(after - before)).toBeLessThan(50);
+});

@@ -109,7 +109,8 @@ test('with a separate worker on Postgres, progress and the completion toast arri
     await page.request.post(`/sandbox/_faults?platform=${platform}&latency_ms=200`, { headers: admin });
   }
   const card = page.locator('section.sync-card');
-  await expect(card.locator('.headline[data-live="true"]')).toBeVisible();
+  // A fresh server's first pages load the (debug) bundle cold: give hydration time.
+  await expect(card.locator('.headline[data-live="true"]')).toBeVisible({ timeout: 20_000 });
   await watchForToast(page, 'Sync finished.');
   await card.getByRole('button', { name: 'Sync now' }).click();
   // Progress is written by the worker process and pushed to this page.

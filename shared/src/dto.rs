@@ -52,9 +52,21 @@ pub struct ConnectionView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditView {
+    /// The event's kind (`connected`, `connect_failed`, …) and its raw
+    /// detail, as recorded.
     pub kind: String,
     pub detail: String,
     pub at: DateTime<Utc>,
+    /// Who did it (their email); none when Pulseboard itself acted.
+    pub actor: Option<String>,
+    /// The account kind (`x`, `facebook`, …) or platform (`meta`) it concerns.
+    pub subject: Option<String>,
+    /// The account's name, when known.
+    pub account: Option<String>,
+    /// The failure's class, for failures.
+    pub reason: Option<String>,
+    /// Days left, for expiry warnings.
+    pub days: Option<i64>,
 }
 
 /// One platform's card on the Connections section.

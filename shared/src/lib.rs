@@ -2,6 +2,7 @@
 //! data the server functions exchange with the browser, and the formatting
 //! both render with. Everything here compiles for wasm.
 
+pub mod activity;
 pub mod domain;
 pub mod dto;
 pub mod format;

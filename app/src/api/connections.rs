@@ -45,7 +45,11 @@ pub async fn list_connections(business_id: Uuid) -> Result<ConnectionsOverview, 
 
 /// Revokes (where the platform allows) and removes a platform's connections.
 #[server(prefix = "/api/fn", endpoint = "connections/disconnect")]
-pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<usize, AppError> {
+/// Returns the display names of the accounts removed.
+pub async fn disconnect_platform(
+    business_id: Uuid,
+    platform: String,
+) -> Result<Vec<String>, AppError> {
     use crate::api::request;
     use backend::accounts::businesses;
     use backend::oauth::disconnect::disconnect;
@@ -64,7 +68,7 @@ pub async fn disconnect_platform(business_id: Uuid, platform: String) -> Result<
             &user.id.to_string(),
         )
         .await?;
-        Ok(done.removed)
+        Ok(done.names)
     })
     .await
 }

@@ -190,8 +190,22 @@ pub fn BusinessPage() -> impl IntoView {
         },
     );
     let connections = super::connections::ConnectionsData::new(id);
+    // Here, made once with the page: inside the overview it would be made
+    // again when the rename reloads the business, and toast twice.
+    let toasts = Toasts::expect();
+    let renamed = rename.value();
+    Effect::new(move |_| {
+        if let Some(Ok(b)) = renamed.get() {
+            toasts.push(
+                ToastKind::Success,
+                format!("Renamed to {}.", isolate(&b.name)),
+            );
+        }
+    });
+    // A Transition keeps the page while a rename reloads it: no "Loading…"
+    // in its place, no jump to the top.
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match business.await {
                     Err(e) => error_view(e),
@@ -201,7 +215,7 @@ pub fn BusinessPage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -212,20 +226,10 @@ fn BusinessOverview(
     schedule: ServerAction<SetSchedule>,
     connections: super::connections::ConnectionsData,
 ) -> impl IntoView {
-    let rename_value = rename.value();
-    let toasts = Toasts::expect();
     let can_manage = business.role.can_manage();
     let is_owner = business.role == shared::domain::Role::Owner;
     let (settings, danger) = (business.clone(), business.clone());
     let runs_ended = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        if let Some(Ok(b)) = rename_value.get() {
-            toasts.push(
-                ToastKind::Success,
-                format!("Renamed to {}.", isolate(&b.name)),
-            );
-        }
-    });
     view! {
         <Title text=business.name.clone() />
         <header class="page-header">

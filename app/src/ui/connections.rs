@@ -8,9 +8,11 @@ use uuid::Uuid;
 use super::{ToastKind, Toasts};
 use crate::api::connections::{DisconnectPlatform, list_connections};
 use crate::error::AppError;
+use shared::activity;
 use shared::domain::{OAuthOutcome, Platform};
 use shared::dto::{AuditView, ConnectionView, ConnectionsOverview, PlatformCard};
 use shared::format;
+use shared::sync_status::relative;
 
 /// The toast for an OAuth round trip's outcome (`?oauth=…&platform=…`).
 pub fn outcome_message(outcome: &str, platform: &str) -> (ToastKind, String) {
@@ -82,7 +84,7 @@ pub fn ConnectionsSection(business_id: Uuid, data: ConnectionsData) -> impl Into
         }
     });
     Effect::new(move |_| match disconnect.value().get() {
-        Some(Ok(_)) => toasts.push(ToastKind::Info, "Disconnected."),
+        Some(Ok(names)) => toasts.push(ToastKind::Info, disconnected_message(&names)),
         Some(Err(e)) => toasts.push(ToastKind::Error, e.to_string()),
         None => {}
     });
@@ -110,7 +112,7 @@ pub fn ConnectionsSection(business_id: Uuid, data: ConnectionsData) -> impl Into
                                         .map(|card| view! { <PlatformCardView card business_id disconnect can_manage /> })
                                         .collect_view()}
                                 </div>
-                                <AuditList events=o.audit />
+                                <AuditList events=o.audit business_id can_manage />
                             }
                                 .into_any()
                         }
@@ -136,11 +138,12 @@ fn PlatformCardView(
     );
     let confirming = RwSignal::new(false);
     let connected = !card.connections.is_empty();
+    let card_sandbox = card.sandbox;
     let body = if !card.configured {
         view! { <p class="meta">"Not available on this server yet."</p> }.into_any()
     } else if !can_manage {
         view! {
-            {card.connections.into_iter().map(|c| view! { <ConnectionLine c /> }).collect_view()}
+            {card.connections.into_iter().map(|c| view! { <ConnectionLine c card_sandbox /> }).collect_view()}
             <p class="meta">
                 {if connected { "" } else { "Not connected. " }}
                 "Owners and admins of this business can connect and disconnect accounts."
@@ -157,7 +160,7 @@ fn PlatformCardView(
         .into_any()
     } else {
         view! {
-            {card.connections.into_iter().map(|c| view! { <ConnectionLine c /> }).collect_view()}
+            {card.connections.into_iter().map(|c| view! { <ConnectionLine c card_sandbox /> }).collect_view()}
             <div class="actions">
                 <a class="button" href=connect_href rel="external">
                     "Reconnect"
@@ -207,26 +210,29 @@ fn PlatformCardView(
 }
 
 #[component]
-fn ConnectionLine(c: ConnectionView) -> impl IntoView {
+fn ConnectionLine(c: ConnectionView, card_sandbox: bool) -> impl IntoView {
     view! {
         <div class="connection">
             <p class="account">
                 <strong>{c.display_name.clone()}</strong>
-                {c.sandbox.then(|| view! { <span class="badge">"Sandbox"</span> })}
+                // The card's badge says "Sandbox" once; an account says it
+                // only when it differs from its card.
+                {(c.sandbox && !card_sandbox).then(|| view! { <span class="badge">"Sandbox"</span> })}
             </p>
             <p class="status" data-status=c.status.as_str()>
                 {c.status_text.clone()}
             </p>
             <p class="meta">
-                {c.last_refreshed_at.map(|t| format!("Last refreshed {}", format::datetime(t)))}
-                {c.access_expires_at.map(|t| format!(" · Access token expires {}", format::datetime(t)))}
+                // Token upkeep, in words distinct from data syncs.
+                {c.last_refreshed_at.map(|t| format!("Sign-in renewed {}", format::datetime(t)))}
+                {c.access_expires_at.map(|t| format!(" · Sign-in valid until {}", format::datetime(t)))}
             </p>
         </div>
     }
 }
 
 #[component]
-fn AuditList(events: Vec<AuditView>) -> impl IntoView {
+fn AuditList(events: Vec<AuditView>, business_id: Uuid, can_manage: bool) -> impl IntoView {
     (!events.is_empty()).then(|| {
         view! {
             <h3>"Recent activity"</h3>
@@ -234,13 +240,30 @@ fn AuditList(events: Vec<AuditView>) -> impl IntoView {
                 {events
                     .into_iter()
                     .map(|e| {
-                        view! {
-                            <li>
-                                <span class="meta">{format::datetime(e.at)}</span>
+                        let line = activity::line(&e);
+                        let fix = line.fix.filter(|_| can_manage).map(|p| {
+                            let href = format!(
+                                "/api/v1/oauth/{}/authorize?business_id={business_id}",
+                                p.slug()
+                            );
+                            view! {
                                 " "
-                                {e.kind}
-                                " — "
-                                {e.detail}
+                                <a href=href rel="external">
+                                    {format!("Reconnect {}", p.label())}
+                                </a>
+                            }
+                        });
+                        view! {
+                            <li data-kind=e.kind.clone()>
+                                <span class="icon" aria-hidden="true">{line.icon}</span>
+                                <span>
+                                    {line.text}
+                                    {fix}
+                                    " "
+                                    <time class="meta" title=format::datetime(e.at)>
+                                        {relative(e.at, chrono::Utc::now())}
+                                    </time>
+                                </span>
                             </li>
                         }
                     })
@@ -250,9 +273,37 @@ fn AuditList(events: Vec<AuditView>) -> impl IntoView {
     })
 }
 
+/// The toast after a disconnect, naming what was removed.
+fn disconnected_message(names: &[String]) -> String {
+    match names {
+        [] => "Nothing was connected.".to_owned(),
+        names => format!(
+            "Disconnected {}.",
+            names
+                .iter()
+                .map(|n| shared::format::isolate(n))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disconnect_names_the_accounts_removed() {
+        assert_eq!(
+            disconnected_message(&["@acme".into()]),
+            "Disconnected \u{2068}@acme\u{2069}."
+        );
+        assert_eq!(
+            disconnected_message(&["Acme".into(), "@acme.ig".into()]),
+            "Disconnected \u{2068}Acme\u{2069} and \u{2068}@acme.ig\u{2069}."
+        );
+        assert_eq!(disconnected_message(&[]), "Nothing was connected.");
+    }
 
     #[test]
     fn outcome_messages() {

@@ -13,10 +13,12 @@ use crate::vault::Keyring;
 use shared::domain::{AuditKind, Platform};
 
 /// What a disconnect did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disconnected {
     /// Connections removed (with their ciphertext).
     pub removed: usize,
+    /// The accounts removed, by display name.
+    pub names: Vec<String>,
     /// The platform confirmed it ended the grant.
     pub revoked: bool,
 }
@@ -59,6 +61,7 @@ pub async fn disconnect(
     }
     Ok(Disconnected {
         removed: rows.len(),
+        names: rows.iter().map(|r| r.display_name.clone()).collect(),
         revoked,
     })
 }

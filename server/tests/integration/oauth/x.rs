@@ -166,7 +166,10 @@ async fn disconnect_revokes_at_x_and_deletes(b: Backend) {
             &[("business_id", business.as_str()), ("platform", "x")],
         )
         .await;
-    assert_eq!((r.status, r.body.clone()), (200, serde_json::json!(1)));
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (200, serde_json::json!(["@pulseboard_demo"]))
+    );
     assert_eq!(revocations(&app).await, 2);
 
     // Deleting the business deletes its connections' ciphertext and history.
