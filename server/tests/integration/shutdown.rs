@@ -245,6 +245,10 @@ async fn a_job_abandoned_at_the_grace_is_logged_with_its_id() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(started, "the refresh job started");
+    // Let its call reach the (slow) sandbox first: stopped sooner, the web
+    // server (the sandbox's host) is already gone and the job fails fast
+    // instead of running into the grace.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     app.stop().await;
     let text = logs.text();
     let line = text
