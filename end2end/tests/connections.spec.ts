@@ -8,20 +8,10 @@ import {
   uniqueBusinessName,
   uniqueEmail,
   waitForHydration,
+  failOnBrowserErrors,
 } from './pages';
 
-/** Hydration errors and panics fail the test that caused them. */
-let browserErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  browserErrors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /hydrat|panicked/i.test(m.text())) browserErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => browserErrors.push(e.message));
-});
-test.afterEach(() => {
-  expect(browserErrors, browserErrors.join('\n')).toEqual([]);
-});
+failOnBrowserErrors(test);
 
 /** The X card on a business dashboard. */
 function xCard(page: Page) {

@@ -11,20 +11,10 @@ import {
   uniqueEmail,
   waitForHydration,
   watchForToast,
+  failOnBrowserErrors,
 } from './pages';
 
-/** Hydration errors and panics fail the test that caused them. */
-let browserErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  browserErrors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /hydrat|panicked/i.test(m.text())) browserErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => browserErrors.push(e.message));
-});
-test.afterEach(() => {
-  expect(browserErrors, browserErrors.join('\n')).toEqual([]);
-});
+failOnBrowserErrors(test);
 
 /** The sandbox X account's follower total on a UTC day (sandbox/src/x_analytics.rs). */
 function sandboxXFollowers(now: Date): number {

@@ -7,19 +7,10 @@ import {
   uniqueBusinessName,
   uniqueEmail,
   waitForHydration,
+  failOnBrowserErrors,
 } from './pages';
 
-/** Hydration errors and panics fail the test that caused them. */
-let browserErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  browserErrors = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /hydrat|panicked/i.test(m.text())) browserErrors.push(m.text());
-  });
-});
-test.afterEach(() => {
-  expect(browserErrors).toEqual([]);
-});
+failOnBrowserErrors(test);
 
 /** A new user's business with the sandbox X account connected. */
 async function businessWithX(page: Page): Promise<string> {
