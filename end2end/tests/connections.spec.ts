@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 import {
   BusinessesPage,
@@ -8,10 +9,7 @@ import {
   uniqueBusinessName,
   uniqueEmail,
   waitForHydration,
-  failOnBrowserErrors,
 } from './pages';
-
-failOnBrowserErrors(test);
 
 /** The X card on a business dashboard. */
 function xCard(page: Page) {

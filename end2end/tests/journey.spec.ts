@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 import {
   connectPlatform,
@@ -11,10 +12,7 @@ import {
   uniqueEmail,
   waitForHydration,
   watchForToast,
-  failOnBrowserErrors,
 } from './pages';
-
-failOnBrowserErrors(test);
 
 /** The sandbox X account's follower total on a UTC day (sandbox/src/x_analytics.rs). */
 function sandboxXFollowers(now: Date): number {

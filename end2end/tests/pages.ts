@@ -1,4 +1,4 @@
-import { expect, type Locator, type Page, type TestType } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Long enough for the 10-character minimum, with room to spare. */
 export const PASSWORD = 'correct-horse-battery-staple';
@@ -294,19 +294,4 @@ export async function toastSeenAt(page: Page): Promise<number> {
   const at = await page.evaluate(() => (window as unknown as { __toastAt?: number }).__toastAt);
   expect(at, 'the toast was seen').toBeDefined();
   return at as number;
-}
-
-/** Hydration errors, panics and uncaught exceptions fail the test that caused them. */
-export function failOnBrowserErrors(test: TestType<any, any>): void {
-  let errors: string[] = [];
-  test.beforeEach(({ page }: { page: Page }) => {
-    errors = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /hydrat|panicked/i.test(m.text())) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-  });
-  test.afterEach(() => {
-    expect(errors, errors.join('\n')).toEqual([]);
-  });
 }

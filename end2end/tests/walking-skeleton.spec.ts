@@ -1,4 +1,5 @@
-import { expect, test, type Request } from '@playwright/test';
+import { type Request } from '@playwright/test';
+import { expect, refused, test } from './fixtures';
 
 import {
   BusinessesPage,
@@ -92,9 +93,8 @@ test('inline validation appears on blur without a request', async ({ page }) => 
   expect(serverFnRequests).toEqual([]);
 });
 
-test('a wrong password is rejected without revealing whether the email exists', async ({
-  page,
-}) => {
+test('a wrong password is rejected without revealing whether the email exists', async ({ page, browserConsole }) => {
+  browserConsole.allow(refused(401, '/api/fn/auth/login'));
   const login = new LoginPage(page);
   await login.goto();
   await login.submitForm(uniqueEmail(), PASSWORD);
@@ -103,7 +103,8 @@ test('a wrong password is rejected without revealing whether the email exists', 
   await expect(page).toHaveURL(/\/login$/);
 });
 
-test("another user's business is not found", async ({ page }) => {
+test("another user's business is not found", async ({ page, browserConsole }) => {
+  browserConsole.allow(refused(404, '/businesses/'));
   // User A creates a business.
   const signupA = new SignupPage(page);
   await signupA.goto();

@@ -111,16 +111,142 @@ impl BusinessName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timezone(String);
 
+/// Names people type for a zone that are not the zone they mean: the
+/// abbreviations (tzdb's `EST` is a fixed UTC−5 with no summer time, which is
+/// not what someone in New York wants), each refused with the zone to choose.
+const ABBREVIATIONS: &[(&[&str], &str)] = &[
+    (
+        &["EST", "EDT", "ET", "EST5EDT"],
+        "That is an abbreviation, not a time zone: for US Eastern time choose America/New_York.",
+    ),
+    (
+        &["CST", "CDT", "CT", "CST6CDT"],
+        "That is an abbreviation, not a time zone: for US Central time choose America/Chicago.",
+    ),
+    (
+        &["MST", "MDT", "MT", "MST7MDT"],
+        "That is an abbreviation, not a time zone: for US Mountain time choose America/Denver (America/Phoenix for Arizona).",
+    ),
+    (
+        &["PST", "PDT", "PT", "PST8PDT"],
+        "That is an abbreviation, not a time zone: for US Pacific time choose America/Los_Angeles.",
+    ),
+    (
+        &["AKST", "AKDT"],
+        "That is an abbreviation, not a time zone: for Alaska choose America/Anchorage.",
+    ),
+    (
+        &["HST"],
+        "That is an abbreviation, not a time zone: for Hawaii choose Pacific/Honolulu.",
+    ),
+    (
+        &["BST"],
+        "That is an abbreviation, not a time zone: for UK time choose Europe/London.",
+    ),
+    (
+        &["CET", "CEST", "MET", "MEST"],
+        "That is an abbreviation, not a time zone: choose your city's zone, e.g. Europe/Berlin or Europe/Paris.",
+    ),
+    (
+        &["EET", "EEST"],
+        "That is an abbreviation, not a time zone: choose your city's zone, e.g. Europe/Athens or Europe/Helsinki.",
+    ),
+    (
+        &["WET", "WEST"],
+        "That is an abbreviation, not a time zone: choose your city's zone, e.g. Europe/Lisbon.",
+    ),
+    (
+        &["IST"],
+        "That is an abbreviation, not a time zone: for India choose Asia/Kolkata (Europe/Dublin for Ireland, Asia/Jerusalem for Israel).",
+    ),
+    (
+        &["JST"],
+        "That is an abbreviation, not a time zone: for Japan choose Asia/Tokyo.",
+    ),
+    (
+        &["KST"],
+        "That is an abbreviation, not a time zone: for Korea choose Asia/Seoul.",
+    ),
+    (
+        &["AEST", "AEDT"],
+        "That is an abbreviation, not a time zone: choose your city's zone, e.g. Australia/Sydney or Australia/Melbourne.",
+    ),
+    (
+        &["NZST", "NZDT"],
+        "That is an abbreviation, not a time zone: for New Zealand choose Pacific/Auckland.",
+    ),
+    (
+        &["MSK"],
+        "That is an abbreviation, not a time zone: for Moscow choose Europe/Moscow.",
+    ),
+];
+
+/// Other names for UTC, taken as UTC.
+#[cfg(feature = "tz")]
+const UTC_ALIASES: &[&str] = &[
+    "Z",
+    "Zulu",
+    "GMT",
+    "UCT",
+    "Universal",
+    "Greenwich",
+    "GMT0",
+    "GMT+0",
+    "GMT-0",
+    "Etc/UTC",
+    "Etc/GMT",
+    "Etc/UCT",
+    "Etc/Universal",
+    "Etc/Zulu",
+    "Etc/Greenwich",
+    "Etc/GMT0",
+    "Etc/GMT+0",
+    "Etc/GMT-0",
+];
+
 impl Timezone {
+    /// Any IANA zone, in any letter case (`europe/berlin` is
+    /// `Europe/Berlin`); UTC's other names are UTC; an abbreviation such as
+    /// `EST` is refused with the zone to choose instead.
     #[cfg(feature = "tz")]
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(Invalid("Choose a time zone."));
         }
-        raw.parse::<chrono_tz::Tz>()
+        if let Some(why) = Self::refusal(raw) {
+            return Err(Invalid(why));
+        }
+        if UTC_ALIASES.iter().any(|a| a.eq_ignore_ascii_case(raw)) {
+            return Ok(Self("UTC".to_owned()));
+        }
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(raw))
             .map(|tz| Self(tz.name().to_owned()))
-            .map_err(|_| Invalid("Choose a time zone from the list, e.g. Europe/Berlin."))
+            .ok_or(Invalid(
+                "Choose a time zone from the list, e.g. Europe/Berlin.",
+            ))
+    }
+
+    /// Why `raw` is not taken as a zone though the tz database knows it.
+    pub fn refusal(raw: &str) -> Option<&'static str> {
+        ABBREVIATIONS
+            .iter()
+            .find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(raw.trim())))
+            .map(|(_, why)| *why)
+    }
+
+    /// Every zone a business may choose, for the picker: the tz database's
+    /// names without the abbreviations refused above and UTC's aliases.
+    #[cfg(feature = "tz")]
+    pub fn all() -> Vec<&'static str> {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name())
+            .filter(|n| Self::refusal(n).is_none())
+            .filter(|n| !UTC_ALIASES.iter().any(|a| a.eq_ignore_ascii_case(n)))
+            .collect()
     }
 
     pub fn as_str(&self) -> &str {
@@ -196,5 +322,48 @@ mod tests {
         assert!(Timezone::parse("UTC").is_ok());
         assert!(Timezone::parse("Mars/Olympus").is_err());
         assert!(Timezone::parse("").is_err());
+    }
+
+    #[cfg(feature = "tz")]
+    #[test]
+    fn timezone_ignores_letter_case() {
+        for typed in ["europe/berlin", "EUROPE/BERLIN", " Europe/berlin "] {
+            assert_eq!(Timezone::parse(typed).unwrap().as_str(), "Europe/Berlin");
+        }
+        assert_eq!(
+            Timezone::parse("america/los_angeles").unwrap().as_str(),
+            "America/Los_Angeles"
+        );
+    }
+
+    #[cfg(feature = "tz")]
+    #[test]
+    fn timezone_refuses_abbreviations_with_the_zone_to_choose() {
+        for (typed, suggestion) in [
+            ("EST", "America/New_York"),
+            ("est", "America/New_York"),
+            ("PST", "America/Los_Angeles"),
+            ("CET", "Europe/Berlin"),
+            ("IST", "Asia/Kolkata"),
+            ("PST8PDT", "America/Los_Angeles"),
+        ] {
+            let why = Timezone::parse(typed).unwrap_err().0;
+            assert!(why.contains(suggestion), "{typed}: {why}");
+        }
+        for utc in ["GMT", "zulu", "Etc/UTC", "utc"] {
+            assert_eq!(Timezone::parse(utc).unwrap().as_str(), "UTC", "{utc}");
+        }
+    }
+
+    #[cfg(feature = "tz")]
+    #[test]
+    fn the_picker_offers_every_zone_it_accepts() {
+        let all = Timezone::all();
+        assert!(all.len() > 400, "{} zones", all.len());
+        assert!(all.contains(&"America/Los_Angeles") && all.contains(&"UTC"));
+        assert!(!all.contains(&"EST") && !all.contains(&"Zulu"));
+        for name in all {
+            assert_eq!(Timezone::parse(name).unwrap().as_str(), name);
+        }
     }
 }

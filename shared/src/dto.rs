@@ -28,6 +28,14 @@ pub struct BusinessView {
     pub created_at: DateTime<Utc>,
 }
 
+/// A business as its dashboard shows it: with its zone's offsets, so every
+/// time on the page reads in the business's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessDashboard {
+    pub business: BusinessView,
+    pub zone: crate::zone::LocalZone,
+}
+
 /// A connected account and its token health. Never carries a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {

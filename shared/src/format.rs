@@ -57,6 +57,15 @@ pub fn avatar_letter(email: &str) -> String {
 /// A connection's status in words: `Connected · Expires in 12 days`,
 /// `Needs reconnect: the grant was revoked`, `Rate-limited until 14:05 UTC`.
 pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> String {
+    connection_status_in(c, now, |t| t.format("%H:%M UTC").to_string())
+}
+
+/// [`connection_status`] with times written by `time` (a business's zone).
+pub fn connection_status_in(
+    c: &crate::dto::ConnectionView,
+    now: DateTime<Utc>,
+    time: impl Fn(DateTime<Utc>) -> String,
+) -> String {
     use crate::domain::ConnectionStatus::*;
     match c.status {
         Connected => match c.access_expires_at {
@@ -120,7 +129,7 @@ pub fn connection_status(c: &crate::dto::ConnectionView, now: DateTime<Utc>) -> 
             "Missing permission: reconnect and allow every requested permission".to_owned()
         }
         RateLimited => match c.rate_limited_until {
-            Some(t) if t > now => format!("Rate-limited until {}", t.format("%H:%M UTC")),
+            Some(t) if t > now => format!("Rate-limited until {}", time(t)),
             _ => "Connected".to_owned(),
         },
     }

@@ -10,3 +10,4 @@ pub mod insights;
 pub mod kinds;
 pub mod return_to;
 pub mod sync_status;
+pub mod zone;

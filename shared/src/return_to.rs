@@ -6,18 +6,26 @@
 /// Where a successful login lands when no (safe) page was asked for.
 pub const DEFAULT: &str = "/businesses";
 
-/// `raw` if it is a same-origin path worth returning to.
-pub fn safe(raw: &str) -> Option<&str> {
-    let same_origin = raw.starts_with('/')
+/// `raw` if it is a path on this site: never `//host`, `/\\host`, a
+/// backslash, a control character or anything holding a scheme (`://`).
+/// The one check for every redirect we build from a stored or given path
+/// (after login here, after an OAuth callback in the backend).
+pub fn same_site(raw: &str) -> Option<&str> {
+    let ok = raw.starts_with('/')
         && !raw.starts_with("//")
-        && !raw.starts_with("/\\")
         && raw.len() <= 512
+        && !raw.contains("://")
         && !raw.chars().any(|c| c.is_control() || c == '\\');
+    ok.then_some(raw)
+}
+
+/// `raw` if it is a same-origin path worth returning to after login.
+pub fn safe(raw: &str) -> Option<&str> {
     // Back to the sign-in pages would be a loop.
     let auth_page = ["/login", "/signup"]
         .iter()
         .any(|p| raw == *p || raw.starts_with(&format!("{p}?")));
-    (same_origin && !auth_page).then_some(raw)
+    same_site(raw).filter(|_| !auth_page)
 }
 
 /// The login link that comes back to `path` (with its query).

@@ -12,3 +12,18 @@ pub async fn deployment_notice() -> Result<Option<String>, AppError> {
     request::respond(async move { Ok(request::state()?.notice.as_deref().map(str::to_owned)) })
         .await
 }
+
+/// Whether this server's sandbox stands in for the platforms (the landing
+/// page then offers to try Pulseboard with its demo accounts).
+#[server(prefix = "/api/fn", endpoint = "deployment/sandbox")]
+pub async fn sandbox_enabled() -> Result<bool, AppError> {
+    use crate::api::request;
+    use shared::domain::Platform;
+    request::respond(async move {
+        let providers = &request::state()?.providers;
+        Ok(Platform::ALL
+            .into_iter()
+            .any(|p| providers.get(p).is_some_and(|c| c.sandbox)))
+    })
+    .await
+}

@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::api::analytics::{RANGES, load_analytics};
 use shared::domain::{AccountKind, Metric};
 use shared::dto::{AnalyticsOverview, SeriesView};
-use shared::format;
 use shared::insights::{
     change_text, engagement_score, engagements_by_kind, kpi_value, kpis, nice_ceiling, plot_for,
     thousands,
@@ -229,11 +228,14 @@ fn engagement_bars(o: &AnalyticsOverview) -> AnyView {
     let rows = bars
         .into_iter()
         .map(|(kind, v)| {
-            let pct = format!("{:.1}%", v / max * 100.0);
+            // An SVG rect, not an inline style: the page's CSP refuses those.
+            let width = format!("{:.1}", v / max * 100.0);
             view! {
                 <li>
                     <span class="label">{kind}</span>
-                    <span class="bar" style:width=pct></span>
+                    <svg class="bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
+                        <rect width=width height="1" rx="0.5"></rect>
+                    </svg>
                     <span class="value">{thousands(v.round() as i64)}</span>
                 </li>
             }
@@ -278,7 +280,7 @@ fn top_posts(o: &AnalyticsOverview) -> AnyView {
             let engagements = thousands(engagement_score(&p.metrics).round() as i64);
             view! {
                 <tr>
-                    <td>{format::date(p.published_at)}</td>
+                    <td>{super::business_zone().date(p.published_at)}</td>
                     <td>{p.kind.clone()}</td>
                     <td class="excerpt">{p.excerpt.clone()}</td>
                     <td>{metric(Metric::Views)}</td>

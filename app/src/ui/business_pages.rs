@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::forms::{Field, FormError, field_error, form_error};
 use super::{NotFound, ToastKind, Toasts};
 use crate::api::businesses::{
-    CreateBusiness, DeleteBusiness, RenameBusiness, get_business, list_businesses,
+    CreateBusiness, DeleteBusiness, RenameBusiness, SetBusinessTimezone, get_business,
+    list_businesses, list_timezones,
 };
 use crate::api::sync::SetSchedule;
 use crate::error::AppError;
@@ -17,22 +18,31 @@ use shared::domain::BusinessName;
 use shared::dto::BusinessView;
 use shared::format;
 use shared::format::isolate;
+use shared::zone::LocalZone;
 
-/// Offered in the time-zone field; any IANA name is accepted.
-const COMMON_ZONES: &[&str] = &[
-    "UTC",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Tokyo",
-    "Asia/Singapore",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-];
+/// Every time zone, as the `zones` datalist the time-zone fields search
+/// (by name or city, in any letter case).
+#[component]
+fn ZoneList() -> impl IntoView {
+    let zones = OnceResource::new(list_timezones());
+    view! {
+        <datalist id="zones">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    zones
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|z| {
+                            let city = z.replace('_', " ");
+                            view! { <option value=z>{city}</option> }
+                        })
+                        .collect_view()
+                })}
+            </Suspense>
+        </datalist>
+    }
+}
 
 fn check_name(v: &str) -> Option<String> {
     BusinessName::parse(v).err().map(|e| e.to_string())
@@ -112,16 +122,12 @@ pub fn BusinessListPage() -> impl IntoView {
                                         label="Time zone"
                                         name="timezone"
                                         value="UTC".to_owned()
+                                        suggest=browser_zone
                                         list="zones"
-                                        hint="Schedules and daily numbers follow this zone, e.g. Europe/Berlin."
+                                        hint="Times and schedules follow this zone. Type a city or region, e.g. Berlin."
                                         server_error=field_error(move || value.get(), "timezone")
                                     />
-                                    <datalist id="zones">
-                                        {COMMON_ZONES
-                                            .iter()
-                                            .map(|z| view! { <option value=*z></option> })
-                                            .collect_view()}
-                                    </datalist>
+                                    <ZoneList />
                                     <FormError message=form_error(move || value.get()) />
                                     <button
                                         type="submit"
@@ -139,6 +145,22 @@ pub fn BusinessListPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The browser's time zone (`Intl`), in the browser only: most businesses
+/// are where their owner is, and UTC is right for few of them.
+fn browser_zone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|z| z.as_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }
 
 #[component]
@@ -174,6 +196,7 @@ pub fn BusinessPage() -> impl IntoView {
     let params = use_params_map();
     let rename = ServerAction::<RenameBusiness>::new();
     let schedule = ServerAction::<SetSchedule>::new();
+    let timezone = ServerAction::<SetBusinessTimezone>::new();
     let id = move || {
         params
             .read()
@@ -181,8 +204,15 @@ pub fn BusinessPage() -> impl IntoView {
             .and_then(|s| Uuid::parse_str(&s).ok())
     };
     let business = Resource::new(
-        move || (id(), rename.version().get(), schedule.version().get()),
-        |(id, _, _)| async move {
+        move || {
+            (
+                id(),
+                rename.version().get(),
+                schedule.version().get(),
+                timezone.version().get(),
+            )
+        },
+        |(id, _, _, _)| async move {
             match id {
                 Some(id) => get_business(id).await,
                 None => Err(AppError::NotFound),
@@ -202,6 +232,24 @@ pub fn BusinessPage() -> impl IntoView {
             );
         }
     });
+    let saved = schedule.value();
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = saved.get() {
+            toasts.push(
+                ToastKind::Success,
+                format!("Schedule saved: {}.", s.summary),
+            );
+        }
+    });
+    let moved = timezone.value();
+    Effect::new(move |_| {
+        if let Some(Ok(d)) = moved.get() {
+            toasts.push(
+                ToastKind::Success,
+                shared::zone::moved_message(&d.business, &d.zone),
+            );
+        }
+    });
     // A Transition keeps the page while a rename reloads it: no "Loading…"
     // in its place, no jump to the top.
     view! {
@@ -209,8 +257,15 @@ pub fn BusinessPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match business.await {
                     Err(e) => error_view(e),
-                    Ok(b) => {
-                        view! { <BusinessOverview business=b rename schedule connections /> }
+                    Ok(d) => {
+                        view! {
+                            <BusinessOverview
+                                business=d.business
+                                zone=d.zone
+                                actions=Actions { rename, schedule, timezone }
+                                connections
+                            />
+                        }
                             .into_any()
                     }
                 }
@@ -219,13 +274,26 @@ pub fn BusinessPage() -> impl IntoView {
     }
 }
 
+/// The settings' actions, made once with the page (see the rename toast).
+#[derive(Clone, Copy)]
+struct Actions {
+    rename: ServerAction<RenameBusiness>,
+    schedule: ServerAction<SetSchedule>,
+    timezone: ServerAction<SetBusinessTimezone>,
+}
+
 #[component]
 fn BusinessOverview(
     business: BusinessView,
-    rename: ServerAction<RenameBusiness>,
-    schedule: ServerAction<SetSchedule>,
+    zone: LocalZone,
+    actions: Actions,
     connections: super::connections::ConnectionsData,
 ) -> impl IntoView {
+    // Every time below reads in the business's zone.
+    let now = chrono::Utc::now();
+    let zone_now = format!("{} ({})", business.timezone, zone.local(now).1);
+    let since = zone.date(business.created_at);
+    provide_context(zone);
     let can_manage = business.role.can_manage();
     let is_owner = business.role == shared::domain::Role::Owner;
     let (settings, danger) = (business.clone(), business.clone());
@@ -235,32 +303,33 @@ fn BusinessOverview(
         <header class="page-header">
             <h1><bdi>{business.name.clone()}</bdi></h1>
             <p class="meta">
-                {business.timezone.clone()} " · syncs "
+                {zone_now} " · syncs "
                 {format::schedule(
                     business.sync_interval_minutes,
                     business.sync_daily_at_minute,
                     business.sync_paused,
-                )} " · since "
-                {format::date(business.created_at)}
+                )} " · since " {since}
             </p>
         </header>
         <super::sync_card::SyncStatusCard business_id=business.id can_manage runs_ended />
         <super::analytics::AnalyticsSection business_id=business.id runs_ended />
         <super::connections::ConnectionsSection business_id=business.id data=connections />
         <super::history::SyncHistory business_id=business.id runs_ended />
-        {can_manage.then(|| view! { <Settings business=settings rename schedule /> })}
+        {can_manage.then(|| view! { <Settings business=settings actions /> })}
         {is_owner.then(|| view! { <DangerZone business=danger /> })}
     }
 }
 
 /// Business settings: owners and admins only.
 #[component]
-fn Settings(
-    business: BusinessView,
-    rename: ServerAction<RenameBusiness>,
-    schedule: ServerAction<SetSchedule>,
-) -> impl IntoView {
+fn Settings(business: BusinessView, actions: Actions) -> impl IntoView {
+    let Actions {
+        rename,
+        schedule,
+        timezone,
+    } = actions;
     let rename_value = rename.value();
+    let timezone_value = timezone.value();
     let name = business.name.clone();
     let for_schedule = business.clone();
     view! {
@@ -278,6 +347,23 @@ fn Settings(
                 <FormError message=form_error(move || rename_value.get()) />
                 <button type="submit" class="button">
                     "Rename"
+                </button>
+            </ActionForm>
+            <ActionForm action=timezone attr:novalidate=true>
+                <input type="hidden" name="id" value=business.id.to_string() />
+                <Field
+                    label="Time zone"
+                    name="timezone"
+                    value=business.timezone.clone()
+                    list="zones"
+                    autocomplete="off"
+                    hint="Times on these pages and the schedule's local times follow it. Type a city or region to search."
+                    server_error=field_error(move || timezone_value.get(), "timezone")
+                />
+                <ZoneList />
+                <FormError message=form_error(move || timezone_value.get()) />
+                <button type="submit" class="button">
+                    "Change time zone"
                 </button>
             </ActionForm>
             <super::schedule::ScheduleSettings business=for_schedule action=schedule />

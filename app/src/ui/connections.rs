@@ -211,6 +211,8 @@ fn PlatformCardView(
 
 #[component]
 fn ConnectionLine(c: ConnectionView, card_sandbox: bool) -> impl IntoView {
+    let zone = super::business_zone();
+    let status = format::connection_status_in(&c, chrono::Utc::now(), |t| zone.time(t));
     view! {
         <div class="connection">
             <p class="account">
@@ -220,12 +222,12 @@ fn ConnectionLine(c: ConnectionView, card_sandbox: bool) -> impl IntoView {
                 {(c.sandbox && !card_sandbox).then(|| view! { <span class="badge">"Sandbox"</span> })}
             </p>
             <p class="status" data-status=c.status.as_str()>
-                {c.status_text.clone()}
+                {status}
             </p>
             <p class="meta">
                 // Token upkeep, in words distinct from data syncs.
-                {c.last_refreshed_at.map(|t| format!("Sign-in renewed {}", format::datetime(t)))}
-                {c.access_expires_at.map(|t| format!(" · Sign-in valid until {}", format::datetime(t)))}
+                {c.last_refreshed_at.map(|t| format!("Sign-in renewed {}", zone.datetime(t)))}
+                {c.access_expires_at.map(|t| format!(" · Sign-in valid until {}", zone.datetime(t)))}
             </p>
         </div>
     }
@@ -233,6 +235,7 @@ fn ConnectionLine(c: ConnectionView, card_sandbox: bool) -> impl IntoView {
 
 #[component]
 fn AuditList(events: Vec<AuditView>, business_id: Uuid, can_manage: bool) -> impl IntoView {
+    let zone = super::business_zone();
     (!events.is_empty()).then(|| {
         view! {
             <h3>"Recent activity"</h3>
@@ -260,7 +263,7 @@ fn AuditList(events: Vec<AuditView>, business_id: Uuid, can_manage: bool) -> imp
                                     {line.text}
                                     {fix}
                                     " "
-                                    <time class="meta" title=format::datetime(e.at)>
+                                    <time class="meta" title=zone.datetime(e.at)>
                                         {relative(e.at, chrono::Utc::now())}
                                     </time>
                                 </span>

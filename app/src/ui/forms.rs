@@ -24,8 +24,25 @@ pub fn Field(
     /// Updated on every keystroke, for controls that depend on this field.
     #[prop(optional)]
     on_value: Option<WriteSignal<String>>,
+    /// A better first value known only in the browser (its time zone):
+    /// put in once the field is live, unless someone has typed already.
+    #[prop(optional)]
+    suggest: Option<fn() -> Option<String>>,
 ) -> impl IntoView {
     let local_error = RwSignal::new(None::<String>);
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    if let Some(suggest) = suggest {
+        let initial = value.clone().unwrap_or_default();
+        // Runs again when the input is mounted (effects run in the browser only).
+        Effect::new(move |_| {
+            if let Some(input) = input_ref.get()
+                && input.value() == initial
+                && let Some(better) = suggest()
+            {
+                input.set_value(&better);
+            }
+        });
+    }
     let error = move || local_error.get().or_else(|| server_error.get());
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
@@ -47,6 +64,7 @@ pub fn Field(
         <div class="field" class:invalid=move || error().is_some()>
             <label for=name>{label}</label>
             <input
+                node_ref=input_ref
                 id=name
                 name=name
                 type=kind
@@ -56,6 +74,11 @@ pub fn Field(
                 aria-invalid=move || if error().is_some() { "true" } else { "false" }
                 aria-describedby=described_by
                 on:blur=move |ev| {
+                    // Focus leaving for a button is the click that submits:
+                    // the server answers for the field then.
+                    if towards_button(&ev) {
+                        return;
+                    }
                     if let Some(check) = check {
                         local_error.set(check(&event_target_value(&ev)));
                     }
@@ -73,6 +96,16 @@ pub fn Field(
             </p>
         </div>
     }
+}
+
+/// Whether a blur moves focus to a button (a press on Create account or
+/// Rename): checking then would show an error above the button, move it
+/// under the pointer and swallow the press.
+fn towards_button(ev: &leptos::ev::FocusEvent) -> bool {
+    use leptos::wasm_bindgen::JsCast;
+    ev.related_target()
+        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+        .is_some_and(|e| e.tag_name().eq_ignore_ascii_case("button"))
 }
 
 /// The server's message for `field` from an action's last result.

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use crate::api::sync::sync_history;
 use shared::domain::{Platform, SyncStatus, SyncTrigger};
 use shared::dto::{HistoryRun, ItemView};
-use shared::format;
 use shared::sync_status::took;
 
 /// The filters, as the selects hold them ("" is any).
@@ -221,7 +220,7 @@ fn RunRows(run: HistoryRun) -> AnyView {
                         aria-expanded=move || open.get().to_string()
                         on:click=move |_| open.update(|o| *o = !*o)
                     >
-                        {format::datetime(started)}
+                        {super::business_zone().datetime(started)}
                     </button>
                 </td>
                 <td>{r.trigger.clone()}</td>

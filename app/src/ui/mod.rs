@@ -23,6 +23,12 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 pub use session::Session;
+
+/// The zone times are shown in: the business's on its pages (provided by
+/// its dashboard), UTC elsewhere.
+pub fn business_zone() -> shared::zone::LocalZone {
+    use_context::<shared::zone::LocalZone>().unwrap_or_default()
+}
 pub use toast::{ToastKind, Toasts};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -100,44 +106,89 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The landing page: what Pulseboard does today, the dashboard as it looks,
+/// and, when this server's sandbox is on, a way in with demo accounts.
 #[component]
 fn HomePage() -> impl IntoView {
     let session = Session::expect();
+    let sandbox = Resource::new(|| (), |_| crate::api::deployment::sandbox_enabled());
     view! {
         <Title text="Welcome" />
         <section class="hero">
             <h1>"Your social analytics, in one place."</h1>
             <p class="lede">
-                "Pulseboard connects a business's LinkedIn, X and Meta accounts and keeps their numbers in sync, on your own server."
+                "Pulseboard connects a business's LinkedIn page, X account, Facebook Pages and Instagram accounts, syncs their numbers on a schedule or when you ask, and keeps the daily history on your own server."
             </p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match session.user.await {
-                        Ok(Some(_)) => {
-                            view! {
-                                <A href="/businesses" attr:class="button primary">
-                                    "Go to your businesses"
-                                </A>
-                            }
-                                .into_any()
-                        }
-                        _ => {
-                            view! {
-                                <div class="actions">
-                                    <A href="/signup" attr:class="button primary">
+                    let signed_in = matches!(session.user.await, Ok(Some(_)));
+                    let try_it = sandbox.await.unwrap_or(false);
+                    let start = if signed_in { "/businesses" } else { "/signup" };
+                    view! {
+                        <div class="actions">
+                            {try_it
+                                .then(|| {
+                                    view! {
+                                        <A href=start attr:class="button primary">
+                                            "Try it with sandbox accounts"
+                                        </A>
+                                    }
+                                })}
+                            {if signed_in {
+                                view! {
+                                    <A href="/businesses" attr:class="button">
+                                        "Go to your businesses"
+                                    </A>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <A href="/signup" attr:class="button">
                                         "Create an account"
                                     </A>
                                     <A href="/login" attr:class="button">
                                         "Log in"
                                     </A>
-                                </div>
-                            }
-                                .into_any()
-                        }
+                                }
+                                    .into_any()
+                            }}
+                        </div>
+                        {try_it
+                            .then(|| {
+                                view! {
+                                    <p class="meta">
+                                        "This server's sandbox stands in for LinkedIn, X and Meta: connect its demo accounts without real credentials, sync them and watch the dashboard fill in."
+                                    </p>
+                                }
+                            })}
                     }
                 })}
             </Transition>
         </section>
+        <section class="features" aria-label="What Pulseboard does today">
+            <ul>
+                <li>
+                    <strong>"Connect"</strong>
+                    " LinkedIn organisation pages, X, Facebook Pages and their Instagram accounts by signing in to each platform. Sign-ins are stored encrypted and renewed before they expire."
+                </li>
+                <li>
+                    <strong>"Sync"</strong>
+                    " followers, views, reach, engagements and posts every few hours or daily at a set time, and whenever you press Sync now; the dashboard follows each run live."
+                </li>
+                <li>
+                    <strong>"Keep"</strong>
+                    " the daily history beyond what the platforms keep, see it as charts and top posts, and export it as CSV or read it through the REST API."
+                </li>
+            </ul>
+        </section>
+        <figure class="screenshot">
+            <img
+                src="/screenshot.png"
+                width="1280"
+                height="900"
+                alt="A business dashboard: sync status with the last and next sync, follower and engagement charts, and the accounts connected"
+            />
+        </figure>
     }
 }
 

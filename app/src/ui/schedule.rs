@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use super::forms::{FormError, form_error};
-use super::{ToastKind, Toasts};
 use crate::api::sync::SetSchedule;
 use crate::error::AppError;
 use shared::dto::BusinessView;
@@ -18,16 +17,9 @@ pub fn ScheduleSettings(
     business: BusinessView,
     action: ServerAction<SetSchedule>,
 ) -> impl IntoView {
+    // Its toast is the business page's: this form is made again when the
+    // saved schedule reloads the business.
     let value = action.value();
-    let toasts = Toasts::expect();
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = value.get() {
-            toasts.push(
-                ToastKind::Success,
-                format!("Schedule saved: {}.", s.summary),
-            );
-        }
-    });
     // A choice the server refused, whichever field it names.
     let invalid = Signal::derive(move || match value.get() {
         Some(Err(e @ AppError::Invalid { .. })) => Some(e.to_string()),
@@ -41,7 +33,7 @@ pub fn ScheduleSettings(
     let current = business.sync_interval_minutes;
     let next = business
         .next_sync_at
-        .map(|t| format!("Next sync: {}.", format::datetime(t)))
+        .map(|t| format!("Next sync: {}.", super::business_zone().datetime(t)))
         .unwrap_or_else(|| "No sync planned yet: the first is planned within a minute of an account being connected.".to_owned());
     view! {
         <ActionForm action=action attr:novalidate=true attr:class="schedule-form">

@@ -11,7 +11,6 @@ use super::{ToastKind, Toasts};
 use crate::api::sync::{SyncNow, sync_status};
 use crate::error::AppError;
 use shared::dto::{FailedAccount, KindCounts, SyncStatusView};
-use shared::format;
 use shared::sync_status::{Remedy, headline, relative, remedy, remedy_text};
 
 #[component]
@@ -67,7 +66,8 @@ fn fix_item(
     can_manage: bool,
     sync: ServerAction<SyncNow>,
 ) -> impl IntoView {
-    let text = remedy_text(&f, format::datetime);
+    let zone = super::business_zone();
+    let text = remedy_text(&f, |t| zone.datetime(t));
     let action = match (remedy(&f), can_manage) {
         (Remedy::Reconnect(p), true) => {
             let href = format!(
@@ -149,8 +149,14 @@ fn Card(
     // Set once hydrated (effects run only in the browser): the card is live.
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
-    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|t| (relative(t, chrono::Utc::now()), format::datetime(t)))
+    let zone = StoredValue::new(super::business_zone());
+    let when = move |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|t| {
+            (
+                relative(t, chrono::Utc::now()),
+                zone.with_value(|z| z.datetime(t)),
+            )
+        })
     };
     view! {
         <p

@@ -158,6 +158,42 @@ pub async fn rename(
     Ok(business)
 }
 
+/// Moves a business to another time zone. Its schedule keeps its local
+/// times (daily at 07:30 stays 07:30, now in the new zone), so the next slot
+/// is counted again; the returned business carries it.
+pub async fn set_timezone(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    business_id: Uuid,
+    timezone: Timezone,
+    now: chrono::DateTime<Utc>,
+) -> Result<BusinessView, Error> {
+    let mut business = require_manager(db, user_id, business_id).await?;
+    let row = businesses::Entity::find_by_id(business_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let moved = businesses::Model {
+        timezone: timezone.as_str().to_owned(),
+        ..row
+    };
+    // Only a planned slot moves: a business without accounts has none yet.
+    let next = moved
+        .next_sync_at
+        .map(|_| crate::sync::schedule::Schedule::of(&moved).next_after(now));
+    businesses::ActiveModel {
+        id: Set(business_id),
+        timezone: Set(moved.timezone.clone()),
+        next_sync_at: Set(next),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    business.timezone = moved.timezone;
+    business.next_sync_at = next;
+    Ok(business)
+}
+
 /// Deletes the business and, by cascade, everything that hangs off it.
 /// Owner only; `confirm_name` must repeat the current name exactly.
 pub async fn delete(

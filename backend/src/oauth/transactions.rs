@@ -69,11 +69,7 @@ fn place(state_hash: &str, business_id: Uuid) -> Place<'_> {
 
 /// `return_to` is only ever a local path: anything else becomes `/`.
 pub fn safe_return_to(path: &str) -> String {
-    let ok = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.contains("://");
-    if ok { path.to_owned() } else { "/".to_owned() }
+    shared::return_to::same_site(path).unwrap_or("/").to_owned()
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -49,6 +49,32 @@ pub async fn openapi_json() -> impl IntoResponse {
 
 use shared::format::escape_html as esc;
 
+/// The spec's Markdown (from the handlers' doc comments) as HTML: code
+/// spans, lists, emphasis and links. Raw HTML in it is shown as text.
+fn markdown(md: &str) -> String {
+    use pulldown_cmark::{Event, Parser, html};
+    let events = Parser::new(md).map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        e => e,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+/// [`markdown`] for a phrase inside a line: without its paragraph.
+fn inline_markdown(md: &str) -> String {
+    let html = markdown(md);
+    let trimmed = html.trim_end();
+    match trimmed
+        .strip_prefix("<p>")
+        .and_then(|s| s.strip_suffix("</p>"))
+    {
+        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
+        _ => html,
+    }
+}
+
 fn operation_html(method: &str, path: &str, op: &Operation) -> String {
     let params: String = op
         .parameters
@@ -66,7 +92,7 @@ fn operation_html(method: &str, path: &str, op: &Operation) -> String {
                 },
                 p.description
                     .as_deref()
-                    .map(|d| format!(" — {}", esc(d)))
+                    .map(|d| format!(" — {}", inline_markdown(d)))
                     .unwrap_or_default()
             )
         })
@@ -77,16 +103,17 @@ fn operation_html(method: &str, path: &str, op: &Operation) -> String {
         .iter()
         .map(|(code, r)| {
             let text = match r {
-                RefOr::T(r) => esc(&r.description),
+                RefOr::T(r) => inline_markdown(&r.description),
                 RefOr::Ref(r) => esc(&r.ref_location),
             };
             format!("<li><code>{}</code> {text}</li>", esc(code))
         })
         .collect();
     format!(
-        r#"<section class="card"><h2><code>{method} {}</code></h2><p>{}</p>{}<h3>Responses</h3><ul>{responses}</ul></section>"#,
+        r#"<section class="card"><h2><code>{method} {}</code></h2>{}{}{}<h3>Responses</h3><ul>{responses}</ul></section>"#,
         esc(path),
-        esc(op.summary.as_deref().unwrap_or("")),
+        markdown(op.summary.as_deref().unwrap_or("")),
+        markdown(op.description.as_deref().unwrap_or("")),
         if params.is_empty() {
             String::new()
         } else {
@@ -113,14 +140,16 @@ pub async fn docs_page() -> Response {
     let page = format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API · Pulseboard</title><link rel="stylesheet" href="/pkg/pulseboard.css"><link rel="icon" href="/favicon.ico" sizes="32x32"><link rel="icon" href="/icon.svg" type="image/svg+xml"></head><body><main class="container">
-<h1>{}</h1><p>{}</p><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>{body}</main></body></html>"#,
+<h1>{}</h1>{}<p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>{body}</main></body></html>"#,
         esc(&spec.info.title),
-        esc(spec.info.description.as_deref().unwrap_or(""))
+        markdown(spec.info.description.as_deref().unwrap_or(""))
     );
     let mut res = Html(page).into_response();
     res.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'",
+        ),
     );
     res
 }
@@ -128,6 +157,39 @@ pub async fn docs_page() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_renders_code_and_lists_and_never_raw_html() {
+        let html = markdown("Starts a sync:\n\n- `202` when queued\n- *409* when one runs");
+        assert!(html.contains("<code>202</code>"), "{html}");
+        assert!(
+            html.contains("<ul>") && html.contains("<em>409</em>"),
+            "{html}"
+        );
+        assert!(!html.contains('`'));
+        let html = markdown("<script>alert(1)</script> and <b>bold</b>");
+        assert!(
+            !html.contains("<script>") && !html.contains("<b>"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert_eq!(
+            inline_markdown("the `platform` slug"),
+            "the <code>platform</code> slug"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_docs_page_shows_no_literal_markdown() {
+        let res = docs_page().await;
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let page = String::from_utf8(body.to_vec()).unwrap();
+        assert!(page.contains("<code>"), "no code spans rendered");
+        // Backticks survive only inside code blocks (none in our docs).
+        assert!(!page.contains('`'), "literal Markdown on the page");
+    }
 
     #[test]
     fn documents_every_rest_endpoint() {

@@ -128,6 +128,7 @@ pub fn router(
         .route("/readyz", get(health::readyz))
         .route("/api/v1/openapi.json", get(api_docs::openapi_json))
         .route("/api/docs", get(api_docs::docs_page))
+        .route("/screenshot.png", get(screenshot))
         .merge(oauth::routes())
         .merge(analytics::routes())
         .merge(reports::routes())
@@ -220,4 +221,16 @@ async fn drop_unusable_request_id(
         req.headers_mut().remove(REQUEST_ID);
     }
     next.run(req).await
+}
+
+/// The dashboard screenshot the README shows, for the landing page: one
+/// copy, in docs/.
+async fn screenshot() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_bytes!("../../../docs/screenshot.png").as_slice(),
+    )
 }

@@ -144,7 +144,7 @@ async fn no_malformed_request_gets_a_5xx_or_changes_anything(b: Backend) {
     let r = app
         .call_as(&owner, "businesses/get", &[("id", business.as_str())])
         .await;
-    assert_eq!(r.body["name"], "Northwind");
+    assert_eq!(r.body["business"]["name"], "Northwind");
 
     // The message names the field.
     let r = owner

@@ -66,7 +66,7 @@ async fn another_users_business_is_not_found_anywhere(b: Backend) {
     let still = app
         .call_as(&alice, "businesses/get", &[("id", id.as_str())])
         .await;
-    assert_eq!(still.body["name"], "Alice Bakery");
+    assert_eq!(still.body["business"]["name"], "Alice Bakery");
 
     // Signed out: 401 for data, never someone's business.
     let anon = new_client();
@@ -99,8 +99,8 @@ async fn owner_can_manage_business(b: Backend) {
     let got = app
         .call_as(&owner, "businesses/get", &[("id", id.as_str())])
         .await;
-    assert_eq!(got.body["timezone"], "Europe/Berlin");
-    assert_eq!(got.body["role"], "Owner");
+    assert_eq!(got.body["business"]["timezone"], "Europe/Berlin");
+    assert_eq!(got.body["business"]["role"], "Owner");
 
     let renamed = app
         .call_as(
@@ -110,6 +110,39 @@ async fn owner_can_manage_business(b: Backend) {
         )
         .await;
     assert_eq!(renamed.body["name"], "Acme Ltd");
+
+    // The zone: any letter case; an abbreviation is refused with the zone
+    // to choose, and changes nothing.
+    let est = app
+        .call_as(
+            &owner,
+            "businesses/timezone",
+            &[("id", id.as_str()), ("timezone", "EST")],
+        )
+        .await;
+    assert_eq!(est.status, 422);
+    assert_eq!(est.body["Invalid"]["field"], "timezone");
+    assert!(
+        est.body["Invalid"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("America/New_York")),
+        "{}",
+        est.body
+    );
+    let moved = app
+        .call_as(
+            &owner,
+            "businesses/timezone",
+            &[("id", id.as_str()), ("timezone", "america/los_angeles")],
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["business"]["timezone"], "America/Los_Angeles");
+    assert_eq!(moved.body["zone"]["name"], "America/Los_Angeles");
+    let got = app
+        .call_as(&owner, "businesses/get", &[("id", id.as_str())])
+        .await;
+    assert_eq!(got.body["business"]["timezone"], "America/Los_Angeles");
 
     let wrong_confirm = app
         .call_as(
