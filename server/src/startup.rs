@@ -27,6 +27,8 @@ pub struct Application {
     settings: Settings,
     roles: Roles,
     listener: Option<TcpListener>,
+    /// Prometheus' own listener (`metrics_addr`), when it could bind.
+    metrics: Option<(TcpListener, Router)>,
     router: Option<Router>,
     deps: JobDeps,
 }
@@ -76,6 +78,7 @@ impl Application {
             in_flight: Default::default(),
             events: events.clone(),
         };
+        let metrics = metrics_listener(&settings, &deps).await;
         let router = listener.as_ref().map(|_| {
             http::router(
                 &settings,
@@ -91,6 +94,7 @@ impl Application {
             settings,
             roles,
             listener,
+            metrics,
             router,
             deps,
         })
@@ -100,12 +104,29 @@ impl Application {
         self.listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
+    /// Where `/metrics` is served, if its listener is on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.deps.db
     }
 
     /// Serves until `shutdown` is cancelled, then drains requests and jobs.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        if let Some((listener, router)) = self.metrics {
+            tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+            let token = shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { token.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let worker = self.roles.worker.then(|| {
             let settings = self.settings.clone();
             let deps = self.deps.clone();
@@ -142,5 +163,33 @@ impl Application {
             worker.await??;
         }
         Ok(())
+    }
+}
+
+/// Binds `metrics_addr` for Prometheus. A second process on the same host
+/// (web and worker side by side) finds the port taken: it says so and runs
+/// on without its own metrics rather than failing to start.
+async fn metrics_listener(settings: &Settings, deps: &JobDeps) -> Option<(TcpListener, Router)> {
+    let addr = settings.metrics_addr.trim();
+    if addr.is_empty() {
+        return None;
+    }
+    match TcpListener::bind(addr).await {
+        Ok(listener) => {
+            let sources = crate::observability::metrics::Sources {
+                db: deps.db.clone(),
+                events: deps.events.clone(),
+                handle: crate::observability::metrics::handle(),
+            };
+            Some((listener, crate::observability::metrics::router(sources)))
+        }
+        Err(e) => {
+            tracing::warn!(
+                addr,
+                error = %e,
+                "metrics_addr is not available: this process serves no /metrics (give each process its own PULSEBOARD_METRICS_ADDR)"
+            );
+            None
+        }
     }
 }

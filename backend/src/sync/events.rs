@@ -75,6 +75,11 @@ impl Events {
         self.tx.subscribe()
     }
 
+    /// How many listeners (live dashboards) this process has now.
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
     /// Publishes the run's current state. Never fails the caller: an event
     /// that cannot be sent is logged and dropped (the database has it).
     pub async fn run_changed(&self, db: &impl ConnectionTrait, run_id: Uuid) {

@@ -90,6 +90,13 @@ pub struct Settings {
     pub sentry_dsn: Option<SecretString>,
     /// Share of error events sent to Sentry, 0.0–1.0.
     pub sentry_sample_rate: f32,
+    /// Prometheus metrics on a listener of their own (`GET /metrics`);
+    /// empty turns it off. Keep it on loopback or a private network.
+    pub metrics_addr: String,
+    /// When set, `/metrics` is also served on the public address, to
+    /// requests with `Authorization: Bearer <token>` only.
+    #[serde(default, deserialize_with = "text::optional_secret", skip_serializing)]
+    pub metrics_token: Option<SecretString>,
     /// Serve the built-in platform sandbox. Unset: on in development for each
     /// platform without a client id, never in production.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +220,8 @@ impl Default for Settings {
             .version(versions::META_DEFAULT),
             sentry_dsn: None,
             sentry_sample_rate: 1.0,
+            metrics_addr: "127.0.0.1:9464".into(),
+            metrics_token: None,
             sandbox: None,
             sandbox_admin_token: None,
         }
@@ -366,6 +375,18 @@ impl Settings {
         }
         if !(0.0..=1.0).contains(&self.sentry_sample_rate) {
             anyhow::bail!("sentry_sample_rate must be between 0.0 and 1.0");
+        }
+        if !self.metrics_addr.trim().is_empty()
+            && self.metrics_addr.trim().parse::<SocketAddr>().is_err()
+        {
+            anyhow::bail!("metrics_addr must be host:port (like 127.0.0.1:9464) or empty");
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().len() < 16)
+        {
+            anyhow::bail!("metrics_token must be at least 16 characters");
         }
         backend::accounts::client_addr::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;

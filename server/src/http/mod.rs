@@ -39,8 +39,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::jobs::JobQueue;
-use crate::observability::health;
 use crate::observability::telemetry::{self, MakeId, REQUEST_ID};
+use crate::observability::{health, metrics};
 use security::WebSecurity;
 
 /// The router's state: Leptos' options for rendering, and the backend's
@@ -120,7 +120,7 @@ pub fn router(
     let dev_reload: Option<Arc<str>> = std::env::var("LEPTOS_WATCH")
         .ok()
         .map(|_| format!("ws://{}:{}", bound.ip(), leptos_options.reload_port).into());
-    let context = page_context(app, dev_reload);
+    let context = page_context(app.clone(), dev_reload);
     let routes = generate_route_list(App);
 
     let mut router = Router::new()
@@ -135,6 +135,15 @@ pub fn router(
         .merge(schedule::routes())
         .merge(live::routes());
     router = mount_sandbox(router, settings, &public_origin_for_sandbox, sandbox);
+    // Metrics on the public address only behind the operator's token.
+    if let Some(token) = settings.metrics_token.clone() {
+        let sources = metrics::Sources {
+            db: app.db.clone(),
+            events: app.events.clone(),
+            handle: metrics::handle(),
+        };
+        router = router.route_service("/metrics", metrics::public_router(sources, token));
+    }
     router
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -169,6 +178,7 @@ pub fn router(
             MakeId,
         ))
         .layer(from_fn(drop_unusable_request_id))
+        .layer(from_fn(metrics::track_requests))
         .with_state(state)
 }
 

@@ -48,11 +48,13 @@ pub async fn run_job(job: Job, deps: Data<JobDeps>, task_id: TaskId) -> Result<(
     let kind = job.kind();
     tracing::debug!(task_id = %task_id, job = kind, "job started");
     let running = deps.in_flight.enter(&task_id, kind);
+    let started = std::time::Instant::now();
     let result = match job {
         Job::Housekeeping(j) => housekeeping::run(j, deps).await,
         Job::RefreshConnection { connection_id } => refresh::run(connection_id, deps).await,
         Job::SyncBusiness { run_id } => sync::run(run_id, deps).await,
     };
+    crate::observability::metrics::job_ended(kind, result.is_ok(), started);
     running.finish();
     result
 }

@@ -22,6 +22,11 @@ pub async fn run(run_id: Uuid, deps: Data<JobDeps>) -> Result<(), BoxDynError> {
     {
         Ok(status) => {
             tracing::info!(run_id = %run_id, status = %status, "sync run ended");
+            metrics::counter!(
+                crate::observability::metrics::SYNC_RUNS,
+                "status" => status.as_str()
+            )
+            .increment(1);
             Ok(())
         }
         // The run is gone (its business was deleted): nothing to retry.

@@ -133,6 +133,7 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
         .expect("figment")
         .merge(("database_url", database_url))
         .merge(("site_addr", "127.0.0.1:0"))
+        .merge(("metrics_addr", "127.0.0.1:0"))
         .merge(("log_level", "warn"))
         .merge(("token_keys", test_keys()))
         .merge(("sandbox_admin_token", SANDBOX_ADMIN_TOKEN));
@@ -158,6 +159,8 @@ pub fn test_keys() -> String {
 
 pub struct TestApp {
     pub base: String,
+    /// `http://host:port` of the metrics listener, when it is on.
+    pub metrics: Option<String>,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     shutdown: CancellationToken,
@@ -214,11 +217,13 @@ async fn start_with(fresh: FreshDb, settings: server::config::Settings, worker: 
         .await
         .expect("application builds");
     let addr = app.local_addr().expect("bound");
+    let metrics = app.metrics_addr().map(|a| format!("http://{a}"));
     let db = app.db().clone();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
     TestApp {
         base: format!("http://{addr}"),
+        metrics,
         db,
         client: new_client(),
         shutdown,

@@ -13,6 +13,7 @@ mod jobs;
 mod keys;
 mod leaks;
 mod live;
+mod metrics;
 mod oauth;
 mod proxies;
 mod queries;
