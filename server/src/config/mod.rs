@@ -74,6 +74,8 @@ pub struct Settings {
     pub request_timeout_seconds: u64,
     /// A client that sends its body slower than this (in total) is cut off.
     pub request_body_timeout_seconds: u64,
+    /// A request answered slower than this many milliseconds is logged at warn.
+    pub slow_request_ms: u64,
     /// The token keyring, `id:base64,…`, newest first (`pulseboard keys generate`).
     #[serde(default, deserialize_with = "text::optional_secret", skip_serializing)]
     pub token_keys: Option<SecretString>,
@@ -199,6 +201,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             request_timeout_seconds: 30,
             request_body_timeout_seconds: 10,
+            slow_request_ms: 1000,
             token_keys: None,
             token_keys_file: "data/token-keys".into(),
             x: PlatformSettings::endpoints(

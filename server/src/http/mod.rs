@@ -168,7 +168,14 @@ pub fn router(
             TraceLayer::new_for_http()
                 .make_span_with(telemetry::request_span)
                 .on_request(())
-                .on_response(telemetry::on_response),
+                .on_response({
+                    let slow = Duration::from_millis(settings.slow_request_ms);
+                    move |res: &axum::response::Response,
+                          latency: Duration,
+                          span: &tracing::Span| {
+                        telemetry::on_response(res, latency, span, slow)
+                    }
+                }),
         )
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
             REQUEST_ID,

@@ -105,11 +105,15 @@ pub fn request_span<B>(req: &Request<B>) -> Span {
     )
 }
 
-pub fn on_response<B>(res: &Response<B>, latency: Duration, span: &Span) {
+/// Ends a request's span: its status and latency, at error for a 5xx, at
+/// warn when it took longer than `slow` (`slow_request_ms`).
+pub fn on_response<B>(res: &Response<B>, latency: Duration, span: &Span, slow: Duration) {
     span.record("status", res.status().as_u16());
     span.record("latency_ms", latency.as_millis() as u64);
     if res.status().is_server_error() {
         tracing::error!("request failed");
+    } else if latency > slow {
+        tracing::warn!(slow_ms = slow.as_millis() as u64, "slow request");
     } else {
         tracing::info!("request finished");
     }
@@ -118,6 +122,56 @@ pub fn on_response<B>(res: &Response<B>, latency: Duration, span: &Span) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lines `on_response` logs for a 200 that took `latency`.
+    fn logged(latency_ms: u64) -> String {
+        use std::sync::{Arc, Mutex};
+        let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_writer(move || Writer(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let res = Response::new(());
+            let span =
+                tracing::info_span!("request", status = field::Empty, latency_ms = field::Empty);
+            let _entered = span.enter();
+            on_response(
+                &res,
+                Duration::from_millis(latency_ms),
+                &span,
+                Duration::from_millis(1000),
+            );
+        });
+        String::from_utf8(out.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Writer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn slow_requests_are_logged_at_warn() {
+        let slow = logged(1500);
+        assert!(
+            slow.contains(r#""level":"WARN""#) && slow.contains("slow request"),
+            "{slow}"
+        );
+        assert!(slow.contains(r#""latency_ms":1500"#), "{slow}");
+        let fast = logged(20);
+        assert!(
+            fast.contains(r#""level":"INFO""#) && fast.contains("request finished"),
+            "{fast}"
+        );
+    }
 
     #[test]
     fn request_ids_are_validated() {
